@@ -1,0 +1,104 @@
+import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
+
+/** Largest delay `setTimeout` accepts without overflowing to 1 ms. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+export interface BackoffPolicy {
+  /** First delay ceiling, ms. */
+  base: number;
+  /** Largest delay ceiling, ms. */
+  cap: number;
+}
+
+/** @default { base: 250, cap: 4000 } while a caller waits. */
+export const FOREGROUND_BACKOFF: BackoffPolicy = { base: 250, cap: 4_000 };
+/** @default { base: 1000, cap: 30000 } for refreshes nobody waits on. */
+export const BACKGROUND_BACKOFF: BackoffPolicy = { base: 1_000, cap: 30_000 };
+
+/** Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)). */
+export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number): number {
+  const ceiling = Math.min(policy.cap, policy.base * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+export function clampDelay(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0) return 0;
+  return Math.min(ms, MAX_TIMER_DELAY);
+}
+
+/**
+ * `Retry-After` as delta-seconds or HTTP-date, in ms from `now`. Undefined when absent or unreadable;
+ * a date in the past means "now" (0).
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value == null) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+$/.test(text)) return clampDelay(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return clampDelay(date - now);
+}
+
+/** Statuses that mean "this session has no token to give" rather than "try again". */
+const SIGNED_OUT_STATUSES = new Set([401, 403, 404, 422]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Our own per-attempt timeout, used as the abort reason so it can be told apart from `clear()`. */
+export class AttemptTimeout extends Error {
+  constructor(ms: number) {
+    super(`Token request timed out after ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+export type FailureClass =
+  | { kind: 'network'; error: unknown }
+  | { kind: 'server'; error: TokenFetchError }
+  | { kind: 'signed-out' }
+  | { kind: 'final'; error: TokenError }
+  | { kind: 'bug'; error: unknown };
+
+function readStatus(error: object): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
+}
+
+function readRetryAfter(error: object): number | undefined {
+  const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+  if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) return clampDelay(retryAfter);
+  const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
+  if (headers && typeof headers.get === 'function') return parseRetryAfter(headers.get('retry-after'));
+  return undefined;
+}
+
+function hasNetworkCode(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return hasNetworkCode((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
+ * Sorts what `fetchToken` threw: statuses by their meaning, transport failures as network, our
+ * timeouts as network, our own token errors as they are; anything else is a bug in the source and
+ * is rethrown unchanged.
+ */
+export function classifyFailure(error: unknown): FailureClass {
+  if (error instanceof AttemptTimeout || OfflineError.is(error)) return { kind: 'network', error };
+  if (InvalidTokenError.is(error)) return { kind: 'final', error };
+  if (typeof error === 'object' && error !== null) {
+    const status = readStatus(error);
+    if (status !== undefined) {
+      if (SIGNED_OUT_STATUSES.has(status)) return { kind: 'signed-out' };
+      const fetchError = TokenFetchError.is(error)
+        ? error
+        : new TokenFetchError(status, { retryAfter: readRetryAfter(error), cause: error });
+      if (status === 429 || status === 408 || (status >= 500 && status <= 599)) return { kind: 'server', error: fetchError };
+      return { kind: 'final', error: fetchError };
+    }
+    if (TokenError.is(error)) return { kind: 'final', error };
+    if (error instanceof TypeError || hasNetworkCode(error)) return { kind: 'network', error };
+  }
+  return { kind: 'bug', error };
+}
