@@ -1,0 +1,119 @@
+import { InvalidTokenError } from './errors';
+import { compareFreshness } from './jwt';
+import type { TokenClaims, TokenKey } from './types';
+
+/** Everything known about one key. Times are ms on the server-corrected clock. */
+export interface CacheEntry<F = unknown> {
+  readonly id: string;
+  readonly key: TokenKey;
+  token: string | undefined;
+  claims: TokenClaims | undefined;
+  expiresAt: number;
+  refreshAt: number;
+  /** Lifetime of the last token, ms: how long a key may go unread before it stops refreshing. */
+  lifetime: number;
+  acceptedAt: number;
+  /** Bumped by every accepted token: tells a fetch whether someone delivered while it waited. */
+  version: number;
+  lastReadAt: number;
+  flight: F | undefined;
+}
+
+export type AcceptResult = 'accepted' | 'staler';
+
+/**
+ * Tokens per key, with the one door every token comes in through (`accept`). Monotonic: a token
+ * staler than the cached one (by `iat`, then `exp`) is refused whatever order fetches resolve in.
+ * `epoch` counts `clear()`s so a fetch started before one can tell its result is void.
+ */
+export class TokenCache<F = unknown> {
+  readonly #entries = new Map<string, CacheEntry<F>>();
+  readonly #minValidityMs: number;
+  readonly #refreshMargin: (ttlSeconds: number) => number;
+  #epoch = 0;
+  #clearedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: { minValidity: number; refreshMargin: (ttlSeconds: number) => number }) {
+    this.#minValidityMs = options.minValidity * 1000;
+    this.#refreshMargin = options.refreshMargin;
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Server time of the last `clear()`; tokens issued before it are refused from other participants. */
+  get clearedAt(): number {
+    return this.#clearedAt;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(id: string): CacheEntry<F> | undefined {
+    return this.#entries.get(id);
+  }
+
+  getOrCreate(id: string, key: TokenKey): CacheEntry<F> {
+    let entry = this.#entries.get(id);
+    if (!entry) {
+      entry = {
+        id,
+        key,
+        token: undefined,
+        claims: undefined,
+        expiresAt: 0,
+        refreshAt: 0,
+        lifetime: 0,
+        acceptedAt: Number.NEGATIVE_INFINITY,
+        version: 0,
+        lastReadAt: Number.NEGATIVE_INFINITY,
+        flight: undefined,
+      };
+      this.#entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  delete(id: string): void {
+    this.#entries.delete(id);
+  }
+
+  values(): IterableIterator<CacheEntry<F>> {
+    return this.#entries.values();
+  }
+
+  /** True when the entry holds a token with more than `minValidity` left at `now`. */
+  isServable(entry: CacheEntry<F>, now: number): boolean {
+    return entry.token !== undefined && now < entry.expiresAt - this.#minValidityMs;
+  }
+
+  /**
+   * The one door. Refuses (throws) a token that is expired or within `minValidity` of expiry at
+   * `now`; keeps the fresher of the cached and the offered token.
+   */
+  accept(entry: CacheEntry<F>, token: string, claims: TokenClaims, now: number): AcceptResult {
+    const expiresAt = claims.exp * 1000;
+    if (expiresAt <= now) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
+    if (expiresAt - now <= this.#minValidityMs) {
+      throw new InvalidTokenError('too-short-lived', 'Token expires within minValidity; it could never be served');
+    }
+    if (entry.claims && compareFreshness(claims, entry.claims) < 0) return 'staler';
+    const ttl = claims.exp - claims.iat;
+    entry.token = token;
+    entry.claims = claims;
+    entry.expiresAt = expiresAt;
+    entry.refreshAt = expiresAt - this.#refreshMargin(ttl) * 1000;
+    entry.lifetime = ttl * 1000;
+    entry.acceptedAt = now;
+    entry.version++;
+    return 'accepted';
+  }
+
+  clear(now: number): void {
+    this.#epoch++;
+    this.#clearedAt = now;
+    this.#entries.clear();
+  }
+}

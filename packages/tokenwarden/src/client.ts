@@ -1,0 +1,457 @@
+import { type CacheEntry, TokenCache } from './cache';
+import { ServerClock, systemClock } from './clock';
+import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
+import { EventHub, type TokenEventListener } from './events';
+import { Flight } from './flight';
+import { decodeJwt } from './jwt';
+import { DEFAULT_KEY, DEFAULT_KEY_ID, isTokenKey, keyId, toKey } from './keys';
+import { defaultNetworkSource } from './network';
+import { Scheduler } from './scheduler';
+import { DEFAULT_FOREGROUND_BUDGET, DEFAULT_MIN_VALIDITY, DEFAULT_REQUEST_TIMEOUT, defaultRefreshMargin } from './timing';
+import { systemTimers } from './timers';
+import type {
+  Clock,
+  Coordinator,
+  CoordinatorHost,
+  CoordinatorLink,
+  FetchToken,
+  FetchTokenResult,
+  GetTokenOptions,
+  NetworkSource,
+  TimerProvider,
+  TokenClaims,
+  TokenKey,
+  WakeSource,
+} from './types';
+import { defaultWakeSource } from './visibility';
+
+export interface TokenClientOptions {
+  /** Mints a token for a key. Resolve `null` when the user is signed out. */
+  fetchToken: FetchToken;
+  /** Seconds of validity below which a token is never returned. @default 5 */
+  minValidity?: number;
+  /** Per-attempt timeout in ms; the attempt's `signal` aborts after it. @default 10000 */
+  requestTimeout?: number;
+  /** How long (ms) a caller without a usable token keeps retrying before an error. @default 10000 */
+  foregroundRetryBudget?: number;
+  /**
+   * Seconds before `exp` at which to refresh, given the token's lifetime in seconds.
+   * @default ttl => min(max(17, 0.1 * ttl), 0.5 * ttl)
+   */
+  refreshMargin?: (ttlSeconds: number) => number;
+  /** @default Date.now + performance.now */
+  clock?: Clock;
+  /** @default the global setTimeout/clearTimeout, looked up lazily */
+  timers?: TimerProvider;
+  /** @default navigator.onLine + online/offline events in browsers; elsewhere optimistic */
+  network?: NetworkSource;
+  /** @default visibilitychange (visible) and focus where a document exists */
+  wake?: WakeSource;
+  /** Shares tokens and elects one refresher across tabs or processes. */
+  coordinator?: Coordinator;
+  /** Jitter source, for deterministic tests. @default Math.random */
+  random?: () => number;
+}
+
+/** What the client knows about one key, for dashboards and debugging. Never contains the raw token. */
+export interface TokenEntrySnapshot {
+  key: TokenKey;
+  claims: TokenClaims | undefined;
+  /** Server-clock ms. */
+  expiresAt: number | undefined;
+  refreshAt: number | undefined;
+  cutoffAt: number | undefined;
+  lastReadAt: number;
+  refreshing: boolean;
+}
+
+export interface TokenClientSnapshot {
+  /** Server-corrected now, ms. */
+  now: number;
+  /** Learned `server - local` clock difference, ms. */
+  serverOffset: number;
+  online: boolean;
+  entries: TokenEntrySnapshot[];
+}
+
+export interface TokenClient {
+  /**
+   * A token with more than `minValidity` left, or `null` when signed out.
+   * Rejects with `OfflineError` (no usable token, network unreachable), `TokenFetchError`
+   * (the server keeps failing), `InvalidTokenError`, or `TokenError` code `destroyed`.
+   */
+  getToken(options?: GetTokenOptions): Promise<string | null>;
+  /** The cached token if it is servable right now, else `null`. Synchronous, no side effects. */
+  peekToken(key?: TokenKey): string | null;
+  subscribe(listener: TokenEventListener): () => void;
+  /** Sign-out: forget every token, abort fetches in flight (their callers get `null`). */
+  clear(): void;
+  /** `clear()` plus stop every timer and listener; later calls reject with code `destroyed`. */
+  destroy(): void;
+  isOnline(): boolean;
+  snapshot(): TokenClientSnapshot;
+  readonly destroyed: boolean;
+}
+
+type Entry = CacheEntry<Flight>;
+type FetchReason = 'cold' | 'refresh' | 'forced' | 'expired';
+
+/** An unread key stops refreshing after one token lifetime; this stands in before any token arrived. */
+const DEFAULT_IDLE_AFTER = 60_000;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`tokenwarden: ${name} must be a non-negative finite number`);
+  }
+  return value;
+}
+
+function readResult(result: Exclude<FetchTokenResult, null>): { token: string; serverTime: number | undefined } {
+  if (typeof result === 'string') return { token: result, serverTime: undefined };
+  if (typeof result === 'object' && result !== null && typeof result.token === 'string') {
+    const serverTime = typeof result.serverTime === 'number' && Number.isFinite(result.serverTime) ? result.serverTime : undefined;
+    return { token: result.token, serverTime };
+  }
+  throw new InvalidTokenError('bad-response', 'fetchToken must resolve a JWT string, { token, serverTime? } or null');
+}
+
+class TokenClientImpl implements TokenClient {
+  readonly #fetchToken: FetchToken;
+  readonly #minValidityMs: number;
+  readonly #requestTimeout: number;
+  readonly #budget: number;
+  readonly #timers: TimerProvider;
+  readonly #random: () => number;
+  readonly #clock: ServerClock;
+  readonly #cache: TokenCache<Flight>;
+  readonly #scheduler: Scheduler;
+  readonly #network: NetworkSource;
+  readonly #events = new EventHub();
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #link: CoordinatorLink | undefined;
+  #suspectOffline = false;
+  #destroyed = false;
+
+  constructor(options: TokenClientOptions) {
+    if (typeof options?.fetchToken !== 'function') throw new TypeError('tokenwarden: fetchToken must be a function');
+    const minValidity = positive('minValidity', options.minValidity, DEFAULT_MIN_VALIDITY);
+    this.#fetchToken = options.fetchToken;
+    this.#minValidityMs = minValidity * 1000;
+    this.#requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT);
+    this.#budget = positive('foregroundRetryBudget', options.foregroundRetryBudget, DEFAULT_FOREGROUND_BUDGET);
+    this.#timers = options.timers ?? systemTimers;
+    this.#random = options.random ?? Math.random;
+    this.#clock = new ServerClock(options.clock ?? systemClock);
+    this.#cache = new TokenCache({ minValidity, refreshMargin: options.refreshMargin ?? defaultRefreshMargin });
+    this.#scheduler = new Scheduler({ timers: this.#timers, now: () => this.#clock.now(), onDue: (id) => this.#onDue(id) });
+    this.#network = options.network ?? defaultNetworkSource();
+    this.#unsubscribe.push(this.#network.subscribe((online) => this.#onNetworkChange(online)));
+    this.#unsubscribe.push((options.wake ?? defaultWakeSource()).subscribe(() => this.#onWake()));
+    if (options.coordinator) {
+      const host: CoordinatorHost = {
+        offer: (key, token) => this.#offer(key, token),
+        signOut: () => this.#signOutLocally('remote'),
+        now: () => this.#clock.now(),
+        minValidity,
+        emit: (event) => this.#events.emit(event),
+      };
+      this.#link = options.coordinator.connect(host);
+    }
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  getToken(options?: GetTokenOptions): Promise<string | null> {
+    if (this.#destroyed) return Promise.reject(new TokenError('destroyed', 'This token client was destroyed'));
+    let key = DEFAULT_KEY;
+    let id = DEFAULT_KEY_ID;
+    if (options !== undefined) {
+      try {
+        key = toKey(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      id = keyId(key);
+    }
+    const entry = this.#cache.getOrCreate(id, key);
+    const now = this.#clock.now();
+    entry.lastReadAt = now;
+    const skipCache = options?.skipCache === true;
+    if (!skipCache && entry.token !== undefined && now < entry.expiresAt - this.#minValidityMs) {
+      // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by reads.
+      if (now >= entry.refreshAt && entry.flight === undefined) this.#startFlight(entry, 'refresh');
+      return Promise.resolve(entry.token);
+    }
+    if (!this.#network.isOnline()) {
+      return Promise.reject(new OfflineError('The network is offline and no usable token is cached'));
+    }
+    return new Promise((resolve, reject) => {
+      const reason: FetchReason = skipCache ? 'forced' : entry.claims ? 'expired' : 'cold';
+      const flight = entry.flight ?? this.#startFlight(entry, reason);
+      flight.join({ resolve, reject, deadline: now + this.#budget });
+    });
+  }
+
+  peekToken(key: TokenKey = DEFAULT_KEY): string | null {
+    const entry = this.#cache.get(keyId(toKey(key)));
+    return entry && this.#cache.isServable(entry, this.#clock.now()) ? (entry.token as string) : null;
+  }
+
+  subscribe(listener: TokenEventListener): () => void {
+    if (this.#destroyed) return () => undefined;
+    return this.#events.subscribe(listener);
+  }
+
+  clear(): void {
+    if (this.#destroyed) return;
+    this.#clearLocally('local');
+    this.#tellCoordinator(() => this.#link?.invalidate());
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    // Local only: closing one tab must not sign the others out.
+    this.#clearLocally('local');
+    this.#destroyed = true;
+    this.#scheduler.stop();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#tellCoordinator(() => this.#link?.close());
+    this.#events.clear();
+  }
+
+  isOnline(): boolean {
+    return this.#network.isOnline();
+  }
+
+  snapshot(): TokenClientSnapshot {
+    const entries: TokenEntrySnapshot[] = [];
+    for (const entry of this.#cache.values()) {
+      const hasToken = entry.claims !== undefined;
+      entries.push({
+        key: entry.key,
+        claims: entry.claims,
+        expiresAt: hasToken ? entry.expiresAt : undefined,
+        refreshAt: hasToken ? entry.refreshAt : undefined,
+        cutoffAt: hasToken ? entry.expiresAt - this.#minValidityMs : undefined,
+        lastReadAt: entry.lastReadAt,
+        refreshing: entry.flight !== undefined,
+      });
+    }
+    return { now: this.#clock.now(), serverOffset: this.#clock.offset, online: this.#network.isOnline(), entries };
+  }
+
+  #startFlight(entry: Entry, reason: FetchReason): Flight {
+    this.#events.emit({ type: 'fetch-start', key: entry.key, reason });
+    const versionAtStart = entry.version;
+    const flight: Flight = new Flight({
+      now: () => this.#clock.now(),
+      timers: this.#timers,
+      random: this.#random,
+      requestTimeout: this.#requestTimeout,
+      isOnline: () => this.#network.isOnline(),
+      suspectOffline: () => this.#suspectOffline,
+      attempt: (signal) => this.#attempt(entry, versionAtStart, signal),
+      backgroundUntil: () => (entry.token === undefined ? Number.NEGATIVE_INFINITY : entry.expiresAt),
+      onSignedOut: () => this.#signOut(entry.key),
+      onFailure: (error, willRetry, retryIn, answeredOffline) => {
+        if (answeredOffline && this.#network.observable === false) this.#suspectOffline = true;
+        if (TokenFetchError.is(error)) this.#suspectOffline = false;
+        this.#events.emit({ type: 'fetch-error', key: entry.key, error, willRetry, ...(retryIn === undefined ? {} : { retryIn }) });
+      },
+      onSettled: () => {
+        if (entry.flight === flight) entry.flight = undefined;
+        this.#planNext(entry);
+      },
+    });
+    entry.flight = flight;
+    flight.start();
+    return flight;
+  }
+
+  async #attempt(entry: Entry, versionAtStart: number, signal: AbortSignal): Promise<string | null> {
+    const release = await this.#acquire(entry.key, signal);
+    try {
+      const now = this.#clock.now();
+      // Another tab or instance may have delivered while we waited for the right to refresh.
+      if (entry.version !== versionAtStart && this.#cache.isServable(entry, now) && now < entry.refreshAt) {
+        return entry.token as string;
+      }
+      const epoch = this.#cache.epoch;
+      const sentAt = this.#clock.localNow();
+      const result = await this.#fetchToken({ ...entry.key, signal });
+      const receivedAt = this.#clock.localNow();
+      if (signal.aborted || epoch !== this.#cache.epoch) throw signal.reason ?? new TokenError('aborted', 'Token fetch aborted by clear()');
+      this.#suspectOffline = false;
+      if (result === null) return null;
+      const { token, serverTime } = readResult(result);
+      const claims = decodeJwt(token);
+      // Without a server reading, a token just handed to us is taken to be freshly minted.
+      this.#clock.learn(serverTime ?? claims.iat * 1000, sentAt, receivedAt);
+      const outcome = this.#admit(entry, token, claims, 'fetch');
+      if (outcome === 'accepted') this.#tellCoordinator(() => this.#link?.publish(entry.key, token));
+      return this.#cache.isServable(entry, this.#clock.now()) ? (entry.token as string) : token;
+    } finally {
+      release();
+    }
+  }
+
+  async #acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+    if (!this.#link) return noop;
+    try {
+      return await this.#link.acquire(key, signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      // Coordination is an optimisation: without it, this client simply fetches on its own.
+      this.#events.emit({ type: 'coordinator-degraded', error });
+      return noop;
+    }
+  }
+
+  /** The cache's one door, plus what follows a new token: its refresh plan and the event. */
+  #admit(entry: Entry, token: string, claims: TokenClaims, origin: 'fetch' | 'coordinator'): 'accepted' | 'staler' {
+    const outcome = this.#cache.accept(entry, token, claims, this.#clock.now());
+    if (outcome === 'accepted') {
+      if (entry.flight === undefined) this.#scheduler.plan(entry.id, entry.refreshAt);
+      this.#events.emit({ type: 'token', key: entry.key, token, claims, origin, refreshAt: entry.refreshAt });
+    }
+    return outcome;
+  }
+
+  #offer(key: TokenKey, token: string): boolean {
+    if (this.#destroyed || !isTokenKey(key) || typeof token !== 'string') return false;
+    let claims: TokenClaims;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      return false;
+    }
+    // Issued before our last sign-out: it belongs to a session we ended.
+    if (claims.iat < Math.floor(this.#cache.clearedAt / 1000)) return false;
+    const normalized = toKey(key);
+    const entry = this.#cache.getOrCreate(keyId(normalized), normalized);
+    try {
+      return this.#admit(entry, token, claims, 'coordinator') === 'accepted';
+    } catch {
+      if (entry.claims === undefined && entry.flight === undefined && entry.lastReadAt < 0) this.#cache.delete(entry.id);
+      return false;
+    }
+  }
+
+  #idleAfter(entry: Entry): number {
+    return entry.lifetime > 0 ? entry.lifetime : DEFAULT_IDLE_AFTER;
+  }
+
+  #onDue(id: string): void {
+    const entry = this.#cache.get(id);
+    if (!entry || entry.flight) return;
+    const now = this.#clock.now();
+    const idle = now - entry.lastReadAt >= this.#idleAfter(entry);
+    if (this.#cache.isServable(entry, now)) {
+      if (idle) this.#scheduler.plan(id, entry.expiresAt - this.#minValidityMs);
+      else if (now >= entry.refreshAt) this.#startFlight(entry, 'refresh');
+      else this.#scheduler.plan(id, entry.refreshAt);
+      return;
+    }
+    if (idle) {
+      this.#cache.delete(id);
+      this.#events.emit({ type: 'evicted', key: entry.key });
+      return;
+    }
+    this.#scheduler.plan(id, entry.lastReadAt + this.#idleAfter(entry));
+  }
+
+  /** After a flight: the next proactive refresh, a check at the cutoff, or an idle check. */
+  #planNext(entry: Entry): void {
+    if (this.#destroyed || this.#cache.get(entry.id) !== entry) return;
+    const now = this.#clock.now();
+    if (this.#cache.isServable(entry, now)) {
+      this.#scheduler.plan(entry.id, now < entry.refreshAt ? entry.refreshAt : entry.expiresAt - this.#minValidityMs);
+    } else {
+      this.#scheduler.plan(entry.id, Math.max(now, entry.lastReadAt + this.#idleAfter(entry)));
+    }
+  }
+
+  #onNetworkChange(online: boolean): void {
+    if (this.#destroyed) return;
+    if (!online) {
+      this.#events.emit({ type: 'offline' });
+      for (const entry of this.#cache.values()) entry.flight?.networkLost();
+      return;
+    }
+    this.#suspectOffline = false;
+    this.#events.emit({ type: 'online' });
+    this.#refreshStale();
+  }
+
+  #onWake(): void {
+    if (this.#destroyed) return;
+    this.#scheduler.runOverdue();
+    this.#refreshStale();
+  }
+
+  /** Every key read recently whose token is due or gone gets a refresh now. */
+  #refreshStale(): void {
+    if (!this.#network.isOnline()) return;
+    const now = this.#clock.now();
+    for (const entry of [...this.#cache.values()]) {
+      if (entry.flight) {
+        entry.flight.wake();
+        continue;
+      }
+      if (now - entry.lastReadAt >= this.#idleAfter(entry)) continue;
+      const servable = this.#cache.isServable(entry, now);
+      if (!servable || now >= entry.refreshAt) this.#startFlight(entry, servable ? 'refresh' : 'expired');
+    }
+  }
+
+  #signOut(key: TokenKey): void {
+    this.#signOutLocally('local', key);
+    this.#tellCoordinator(() => this.#link?.invalidate());
+  }
+
+  #signOutLocally(origin: 'local' | 'remote', key?: TokenKey): void {
+    if (this.#destroyed) return;
+    this.#clearLocally(origin);
+    this.#events.emit(key ? { type: 'signed-out', key } : { type: 'signed-out' });
+  }
+
+  #clearLocally(origin: 'local' | 'remote'): void {
+    const flights: Flight[] = [];
+    for (const entry of this.#cache.values()) if (entry.flight) flights.push(entry.flight);
+    this.#cache.clear(this.#clock.now());
+    this.#scheduler.clear();
+    for (const flight of flights) flight.cancel();
+    this.#events.emit({ type: 'cleared', origin });
+  }
+
+  #tellCoordinator(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#events.emit({ type: 'coordinator-degraded', error });
+    }
+  }
+}
+
+function noop(): void {}
+
+/**
+ * Creates a token client.
+ *
+ * @example
+ * const client = createTokenClient({
+ *   fetchToken: async ({ template, signal }) => {
+ *     const res = await fetch(`/api/token?template=${template ?? ''}`, { signal, credentials: 'include' });
+ *     if (res.status === 401) return null;
+ *     if (!res.ok) throw Object.assign(new Error('token endpoint failed'), { status: res.status });
+ *     return { token: (await res.json()).jwt, serverTime: Date.parse(res.headers.get('date') ?? '') };
+ *   },
+ * });
+ * const token = await client.getToken(); // string, or null when signed out
+ */
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  return new TokenClientImpl(options);
+}
