@@ -360,7 +360,10 @@ class TokenClientImpl implements TokenClient {
       this.#events.emit({ type: 'evicted', key: entry.key });
       return;
     }
-    this.#scheduler.plan(id, entry.lastReadAt + this.#idleAfter(entry));
+    // Read recently but its token is at the cutoff (a margin no wider than minValidity, or a
+    // refresh that gave up): fetch ahead of the next read, which would otherwise have to wait.
+    if (this.#network.isOnline()) this.#startFlight(entry, 'expired');
+    else this.#scheduler.plan(id, entry.lastReadAt + this.#idleAfter(entry));
   }
 
   /** After a flight: the next proactive refresh, a check at the cutoff, or an idle check. */

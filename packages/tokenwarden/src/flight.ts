@@ -1,4 +1,4 @@
-import { OfflineError, TokenError } from './errors';
+import { OfflineError, TokenError, TokenFetchError } from './errors';
 import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, backoffDelay, classifyFailure } from './retry';
 import { sleep } from './timers';
 import type { TimerProvider } from './types';
@@ -42,6 +42,8 @@ export class Flight {
   #attempt = 0;
   #cancelled = false;
   #done = false;
+  #deadlineTimer: unknown;
+  #deadlineAt = Number.POSITIVE_INFINITY;
 
   constructor(deps: FlightDeps) {
     this.#deps = deps;
@@ -71,6 +73,7 @@ export class Flight {
       return;
     }
     this.#waiters.add(waiter);
+    if (waiter.deadline < this.#deadlineAt) this.#armDeadline(waiter.deadline);
     if (nap && !nap.serverGiven && this.#waiters.size === 1) {
       this.#attempt = 0;
       nap.cancel();
@@ -99,6 +102,7 @@ export class Flight {
     this.#nap?.cancel();
     for (const waiter of this.#waiters) waiter.resolve(null);
     this.#waiters.clear();
+    this.#disarmDeadline();
   }
 
   get waiting(): number {
@@ -139,6 +143,7 @@ export class Flight {
   #finish(settle: (waiter: Waiter) => void): void {
     if (this.#done) return;
     this.#done = true;
+    this.#disarmDeadline();
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     if (!this.#cancelled) this.#deps.onSettled();
@@ -207,5 +212,44 @@ export class Flight {
   #rejectAll(error: unknown): void {
     for (const waiter of this.#waiters) waiter.reject(error);
     this.#waiters.clear();
+    this.#disarmDeadline();
+  }
+
+  /** What a caller whose budget ran out hears: the last failure, as the caller-facing error. */
+  #budgetAnswer(): unknown {
+    const last = this.#lastError;
+    if (TokenFetchError.is(last)) return last;
+    return new OfflineError('No token within the retry budget', { cause: last ?? new AttemptTimeout(this.#deps.requestTimeout) });
+  }
+
+  /**
+   * One timer for the earliest caller deadline, so a slow attempt cannot keep a caller past its
+   * budget. Callers join with `now + budget`, so insertion order is deadline order in practice.
+   */
+  #armDeadline(at: number): void {
+    this.#disarmDeadline();
+    if (!Number.isFinite(at)) return;
+    this.#deadlineAt = at;
+    this.#deadlineTimer = this.#deps.timers.setTimeout(() => {
+      this.#deadlineTimer = undefined;
+      this.#deadlineAt = Number.POSITIVE_INFINITY;
+      const now = this.#deps.now();
+      let next = Number.POSITIVE_INFINITY;
+      for (const waiter of [...this.#waiters]) {
+        if (waiter.deadline <= now) {
+          this.#waiters.delete(waiter);
+          waiter.reject(this.#budgetAnswer());
+        } else {
+          next = Math.min(next, waiter.deadline);
+        }
+      }
+      this.#armDeadline(next);
+    }, Math.max(0, at - this.#deps.now()));
+  }
+
+  #disarmDeadline(): void {
+    if (this.#deadlineTimer !== undefined) this.#deps.timers.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Number.POSITIVE_INFINITY;
   }
 }

@@ -1,0 +1,247 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { T0, fakeNetwork, freshJwt, mintingSource, noWake, serial } from '../test/helpers';
+import { createTokenClient, type TokenClientOptions } from './client';
+import type { FetchTokenContext, TokenEvent } from './types';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(ttl = 60, options: Partial<TokenClientOptions> = {}) {
+  const network = fakeNetwork();
+  const source = mintingSource(ttl);
+  const events: TokenEvent[] = [];
+  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, ...options });
+  client.subscribe((event) => events.push(event));
+  return { client, network, source, events };
+}
+
+/** Keeps a key "in use" (read every second) for `seconds`. */
+async function readFor(client: ReturnType<typeof setup>['client'], seconds: number, options = {}) {
+  for (let i = 0; i < seconds; i++) {
+    await client.getToken(options);
+    await vi.advanceTimersByTimeAsync(1_000);
+  }
+}
+
+describe('proactive refresh at exp - margin (rule 3)', () => {
+  it.each([
+    [60, 43],
+    [300, 270],
+    [10, 5],
+    [3600, 3240],
+  ])('a %i s token refreshes %i s in, not before', async (ttl, at) => {
+    const { client, source } = setup(ttl);
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(at * 1000 - 100);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    // Reads keep the key active without triggering anything early.
+    await client.getToken();
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('for a 60 s token: no request at 42.9 s, exactly one by 43.5 s', async () => {
+    const { client, source } = setup(60);
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(42_900);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('plans from the token’s real remaining lifetime: issued 30 s ago (server time known) -> refresh 13 s later', async () => {
+    const fetchToken = vi.fn(async () => ({ token: freshJwt(60, {}, Date.now() - 30_000), serverTime: Date.now() }));
+    const client = createTokenClient({ fetchToken, network: fakeNetwork(), wake: noWake, clock: { now: () => Date.now() } });
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(12_900);
+    expect(fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+    client.destroy();
+  });
+
+  it('refreshes once per cycle for as long as the key is read', async () => {
+    const { client, source } = setup(60);
+    await readFor(client, 300);
+    // 300 s of reads: fetch at 0, 43, 86, 129, 172, 215, 258 -> 7 requests.
+    expect(source.fetchToken).toHaveBeenCalledTimes(7);
+  });
+});
+
+describe('stale-while-revalidate (rule 4)', () => {
+  it('serves the current token at once while the refresh is in flight, then the new one with no request', async () => {
+    let release!: () => void;
+    const { client, source } = setup(60);
+    const first = await client.getToken();
+    const original = source.fetchToken.getMockImplementation()!;
+    source.fetchToken.mockImplementation(async (ctx: FetchTokenContext) => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return original(ctx);
+    });
+    await vi.advanceTimersByTimeAsync(43_100);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    const during = await Promise.all(Array.from({ length: 100 }, () => client.getToken()));
+    expect(new Set(during)).toEqual(new Set([first]));
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    const after = await client.getToken();
+    expect(serial(after)).toBe(serial(first) + 1);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('on refresh failure keeps serving the old token until the cutoff and retries in the background with jitter', async () => {
+    const { client, source, events } = setup(60, { random: () => 0.5 });
+    const first = await client.getToken();
+    source.fetchToken.mockRejectedValue(Object.assign(new Error('bad gateway'), { status: 502 }));
+    await vi.advanceTimersByTimeAsync(43_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    // Background retries: jitter 0.5 of 1 s, 2 s, 4 s, 8 s, 16 s ... until the token expires.
+    for (let t = 43; t < 55; t++) {
+      expect(await client.getToken()).toBe(first);
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    const attempts = source.fetchToken.mock.calls.length;
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    const failures = events.filter((e) => e.type === 'fetch-error');
+    expect(failures.length).toBe(attempts - 1);
+    const delays = failures.map((e) => (e.type === 'fetch-error' ? e.retryIn : undefined)).filter((d) => d !== undefined);
+    expect(delays.slice(0, 4)).toEqual([500, 1_000, 2_000, 4_000]);
+    // Past the cutoff the old token is never handed out.
+    await vi.advanceTimersByTimeAsync(1_000);
+    source.fetchToken.mockImplementation(async () => freshJwt(60));
+    const next = await client.getToken();
+    expect(next).not.toBe(first);
+  });
+
+  it('background retries cap at 30 s and stop once the token has expired', async () => {
+    const { client, source } = setup(3600, { random: () => 0.999 });
+    await client.getToken();
+    source.fetchToken.mockRejectedValue(Object.assign(new Error('unavailable'), { status: 503 }));
+    // Keep the key read so it stays active through its refresh window (360 s long).
+    await vi.advanceTimersByTimeAsync(3_240_000);
+    const startCalls = source.fetchToken.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(360_000);
+    const during = source.fetchToken.mock.calls.length - startCalls;
+    // 360 s with delays 1, 2, 4, 8, 16, then 30 s: about 6 + 10 attempts, never more than one per second.
+    expect(during).toBeGreaterThan(10);
+    expect(during).toBeLessThan(20);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(source.fetchToken.mock.calls.length - startCalls).toBe(during);
+  });
+});
+
+describe('hard cutoff (rule 5)', () => {
+  it('never returns a token with minValidity or less left; the caller awaits a fresh one', async () => {
+    const { client, source } = setup(60);
+    const first = await client.getToken();
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 500 }));
+    await vi.advanceTimersByTimeAsync(55_000);
+    const pending = client.getToken();
+    await vi.advanceTimersByTimeAsync(20_000);
+    const next = await pending;
+    expect(next).not.toBe(first);
+    expect(serial(next)).toBeGreaterThan(serial(first));
+  });
+
+  it('a wall clock set forward makes the token look expired: a fresh one is fetched', async () => {
+    const { client, source } = setup(60);
+    const first = await client.getToken();
+    vi.setSystemTime(Date.now() + 120_000);
+    const next = await client.getToken();
+    expect(next).not.toBe(first);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('a wall clock set backwards does not make an old token look young (monotonic time wins)', async () => {
+    let mono = 0;
+    const network = fakeNetwork();
+    // The server's clock does not move with ours: it follows real (monotonic) time.
+    const fetchToken = vi.fn(async () => freshJwt(60, {}, T0 + mono));
+    const client = createTokenClient({
+      fetchToken,
+      network,
+      wake: noWake,
+      clock: { now: () => Date.now(), monotonic: () => mono },
+    });
+    const first = await client.getToken();
+    // 58 s pass for real, but the wall clock is moved back by 10 minutes at the same time.
+    mono += 58_000;
+    vi.setSystemTime(Date.now() + 58_000 - 600_000);
+    const next = await client.getToken();
+    expect(next).not.toBe(first);
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('one scheduler timer (rule 6)', () => {
+  it('uses a single timer for many keys', async () => {
+    const { client } = setup(60);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => client.getToken({ template: `t${i}` })));
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
+  it('a late timer (sleep) runs every overdue refresh at once', async () => {
+    const timers = { setTimeout: vi.fn((cb: () => void, ms: number) => setTimeout(cb, ms)), clearTimeout: (h: unknown) => clearTimeout(h as never) };
+    const { client, source } = setup(60, { timers });
+    await Promise.all([client.getToken({ template: 'a' }), client.getToken({ template: 'b' })]);
+    // The machine sleeps: wall time jumps 50 s while no timer could fire.
+    vi.setSystemTime(Date.now() + 50_000);
+    await client.getToken({ template: 'a' });
+    await client.getToken({ template: 'b' });
+    expect(source.fetchToken).toHaveBeenCalledTimes(4);
+  });
+
+  it('a wake-up signal runs what is overdue', async () => {
+    let wake!: () => void;
+    const { client, source } = setup(60, {
+      wake: {
+        subscribe(listener) {
+          wake = listener;
+          return () => undefined;
+        },
+      },
+    });
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 50_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    wake();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('idle keys (rule 7)', () => {
+  it('a key not read within a token lifetime stops refreshing and is dropped', async () => {
+    const { client, source, events } = setup(60);
+    await client.getToken({ template: 'once' });
+    await vi.advanceTimersByTimeAsync(600_000);
+    // One proactive refresh (read 43 s ago, within the lifetime), then nothing.
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    expect(events.some((e) => e.type === 'evicted')).toBe(true);
+    expect(client.snapshot().entries).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an active key keeps refreshing while an idle one stops', async () => {
+    const { client, source } = setup(60);
+    await client.getToken({ template: 'idle' });
+    await readFor(client, 240, { template: 'busy' });
+    const idleCalls = source.calls.filter((c) => c.template === 'idle').length;
+    const busyCalls = source.calls.filter((c) => c.template === 'busy').length;
+    expect(idleCalls).toBe(2);
+    expect(busyCalls).toBe(6);
+  });
+});
