@@ -1,0 +1,8 @@
+export { startDevServer, type DevServer, type DevServerControl, type DevServerOptions } from './server';
+export { DEFAULT_FAULTS, type Faults } from './faults';
+export { builtInTemplates, DEFAULT_TEMPLATE, type TokenTemplate } from './templates';
+export type { StatsSnapshot, CountedEndpoint } from './stats';
+export type { SessionView } from './routes/control';
+export type { CorsOrigins } from './cors';
+export { isLoopbackAddress } from './loopback';
+export { CLIENT_COOKIE } from './routes/client';
