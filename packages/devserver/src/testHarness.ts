@@ -64,8 +64,11 @@ export function rawRequest(
   init: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const { hostname, port } = new URL(url);
+  const headers = { ...init.headers };
+  // Node frames bodies of GET/DELETE/OPTIONS only when told the length.
+  if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
   return new Promise((resolve) => {
-    const req = httpRequest({ hostname, port, method: init.method, path: init.path, headers: init.headers, agent: false }, (res) => {
+    const req = httpRequest({ hostname, port, method: init.method, path: init.path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -74,4 +77,13 @@ export function rawRequest(
     req.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
     req.end(init.body);
   });
+}
+
+/** Polls a condition about the server (real I/O, so no fake timers) for at most 2 s. */
+export async function waitFor(check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
