@@ -35,6 +35,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+$/.test(text)) return clampDelay(Number(text) * 1000);
+  // Only an HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse alone also takes "-5" or "1.5".
+  if (!/[a-z]/i.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return clampDelay(date - now);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidTokenError, OfflineError, TokenFetchError } from './errors';
+import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, MAX_TIMER_DELAY, backoffDelay, classifyFailure, parseRetryAfter } from './retry';
+
+describe('parseRetryAfter', () => {
+  const now = Date.UTC(2026, 0, 1, 0, 0, 0);
+  it.each([
+    ['120', 120_000],
+    [' 0 ', 0],
+    ['Thu, 01 Jan 2026 00:00:30 GMT', 30_000],
+    ['Wed, 31 Dec 2025 23:00:00 GMT', 0],
+    ['99999999999', MAX_TIMER_DELAY],
+  ])('%j -> %i ms', (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+  it.each([null, undefined, '', 'soon', '-5', '1.5'])('%j -> undefined', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
+});
+
+describe('backoffDelay (full jitter)', () => {
+  it('stays within [0, min(cap, base * 2^attempt))', () => {
+    expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => 0.999)).toBe(249);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 3, () => 0.999)).toBe(1_998);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 10, () => 0.999)).toBe(3_996);
+    expect(backoffDelay(BACKGROUND_BACKOFF, 10, () => 0.999)).toBe(29_970);
+    expect(backoffDelay(BACKGROUND_BACKOFF, 1_000, () => 0.5)).toBe(15_000);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 2, () => 0)).toBe(0);
+  });
+});
+
+describe('classifyFailure', () => {
+  it('maps statuses', () => {
+    for (const status of [401, 403, 404, 422]) expect(classifyFailure({ status }).kind).toBe('signed-out');
+    for (const status of [408, 429, 500, 502, 503, 599]) expect(classifyFailure({ status }).kind).toBe('server');
+    for (const status of [400, 405, 409, 418]) expect(classifyFailure({ status }).kind).toBe('final');
+  });
+
+  it('wraps a plain status error into TokenFetchError with Retry-After from headers', () => {
+    const failure = classifyFailure({ status: 429, headers: new Headers({ 'retry-after': '7' }) });
+    expect(failure.kind).toBe('server');
+    if (failure.kind !== 'server') return;
+    expect(failure.error).toBeInstanceOf(TokenFetchError);
+    expect(failure.error.retryAfter).toBe(7_000);
+  });
+
+  it('treats transport failures, our timeouts and OfflineError as network', () => {
+    expect(classifyFailure(new TypeError('fetch failed')).kind).toBe('network');
+    expect(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNRESET' })).kind).toBe('network');
+    expect(classifyFailure(new Error('wrapped', { cause: { code: 'ENOTFOUND' } })).kind).toBe('network');
+    expect(classifyFailure(new AttemptTimeout(10)).kind).toBe('network');
+    expect(classifyFailure(new OfflineError()).kind).toBe('network');
+  });
+
+  it('keeps our own token errors and flags everything else as a bug', () => {
+    expect(classifyFailure(new InvalidTokenError('expired', 'x')).kind).toBe('final');
+    expect(classifyFailure(new RangeError('x')).kind).toBe('bug');
+    expect(classifyFailure('a string').kind).toBe('bug');
+    expect(classifyFailure(undefined).kind).toBe('bug');
+  });
+});
