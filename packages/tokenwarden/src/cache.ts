@@ -15,6 +15,7 @@ export interface CacheEntry<F = unknown> {
   acceptedAt: number;
   /** Bumped by every accepted token: tells a fetch whether someone delivered while it waited. */
   version: number;
+  /** Local monotonic ms (`ServerClock.localNow`) of the last read: idleness must not jump with skew. */
   lastReadAt: number;
   flight: F | undefined;
 }

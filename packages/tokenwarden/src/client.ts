@@ -61,7 +61,8 @@ export interface TokenEntrySnapshot {
   expiresAt: number | undefined;
   refreshAt: number | undefined;
   cutoffAt: number | undefined;
-  lastReadAt: number;
+  /** Server-clock ms of the last `getToken()` for this key; undefined when only delivered by a coordinator. */
+  lastReadAt: number | undefined;
   refreshing: boolean;
 }
 
@@ -178,7 +179,7 @@ class TokenClientImpl implements TokenClient {
     }
     const entry = this.#cache.getOrCreate(id, key);
     const now = this.#clock.now();
-    entry.lastReadAt = now;
+    entry.lastReadAt = this.#clock.localNow();
     const skipCache = options?.skipCache === true;
     if (!skipCache && entry.token !== undefined && now < entry.expiresAt - this.#minValidityMs) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by reads.
@@ -191,7 +192,7 @@ class TokenClientImpl implements TokenClient {
     return new Promise((resolve, reject) => {
       const reason: FetchReason = skipCache ? 'forced' : entry.claims ? 'expired' : 'cold';
       const flight = entry.flight ?? this.#startFlight(entry, reason);
-      flight.join({ resolve, reject, deadline: now + this.#budget });
+      flight.join({ resolve, reject, deadline: this.#clock.localNow() + this.#budget });
     });
   }
 
@@ -236,7 +237,7 @@ class TokenClientImpl implements TokenClient {
         expiresAt: hasToken ? entry.expiresAt : undefined,
         refreshAt: hasToken ? entry.refreshAt : undefined,
         cutoffAt: hasToken ? entry.expiresAt - this.#minValidityMs : undefined,
-        lastReadAt: entry.lastReadAt,
+        lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(entry.lastReadAt),
         refreshing: entry.flight !== undefined,
       });
     }
@@ -247,14 +248,15 @@ class TokenClientImpl implements TokenClient {
     this.#events.emit({ type: 'fetch-start', key: entry.key, reason });
     const versionAtStart = entry.version;
     const flight: Flight = new Flight({
-      now: () => this.#clock.now(),
+      // Local monotonic time: deadlines and pacing must not jump when the server offset is learned.
+      now: () => this.#clock.localNow(),
       timers: this.#timers,
       random: this.#random,
       requestTimeout: this.#requestTimeout,
       isOnline: () => this.#network.isOnline(),
       suspectOffline: () => this.#suspectOffline,
       attempt: (signal) => this.#attempt(entry, versionAtStart, signal),
-      backgroundUntil: () => (entry.token === undefined ? Number.NEGATIVE_INFINITY : entry.expiresAt),
+      backgroundUntil: () => (entry.token === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.expiresAt)),
       onSignedOut: () => this.#signOut(entry.key),
       onFailure: (error, willRetry, retryIn, answeredOffline) => {
         if (answeredOffline && this.#network.observable === false) this.#suspectOffline = true;
@@ -335,7 +337,7 @@ class TokenClientImpl implements TokenClient {
     try {
       return this.#admit(entry, token, claims, 'coordinator') === 'accepted';
     } catch {
-      if (entry.claims === undefined && entry.flight === undefined && entry.lastReadAt < 0) this.#cache.delete(entry.id);
+      if (entry.claims === undefined && entry.flight === undefined && entry.lastReadAt === Number.NEGATIVE_INFINITY) this.#cache.delete(entry.id);
       return false;
     }
   }
@@ -344,11 +346,20 @@ class TokenClientImpl implements TokenClient {
     return entry.lifetime > 0 ? entry.lifetime : DEFAULT_IDLE_AFTER;
   }
 
+  #isIdle(entry: Entry): boolean {
+    return this.#clock.localNow() - entry.lastReadAt >= this.#idleAfter(entry);
+  }
+
+  /** When (server clock) an entry that is not read again becomes idle. */
+  #idleAt(entry: Entry): number {
+    return this.#clock.toServerTime(entry.lastReadAt + this.#idleAfter(entry));
+  }
+
   #onDue(id: string): void {
     const entry = this.#cache.get(id);
     if (!entry || entry.flight) return;
     const now = this.#clock.now();
-    const idle = now - entry.lastReadAt >= this.#idleAfter(entry);
+    const idle = this.#isIdle(entry);
     if (this.#cache.isServable(entry, now)) {
       if (idle) this.#scheduler.plan(id, entry.expiresAt - this.#minValidityMs);
       else if (now >= entry.refreshAt) this.#startFlight(entry, 'refresh');
@@ -363,7 +374,7 @@ class TokenClientImpl implements TokenClient {
     // Read recently but its token is at the cutoff (a margin no wider than minValidity, or a
     // refresh that gave up): fetch ahead of the next read, which would otherwise have to wait.
     if (this.#network.isOnline()) this.#startFlight(entry, 'expired');
-    else this.#scheduler.plan(id, entry.lastReadAt + this.#idleAfter(entry));
+    else this.#scheduler.plan(id, this.#idleAt(entry));
   }
 
   /** After a flight: the next proactive refresh, a check at the cutoff, or an idle check. */
@@ -373,7 +384,7 @@ class TokenClientImpl implements TokenClient {
     if (this.#cache.isServable(entry, now)) {
       this.#scheduler.plan(entry.id, now < entry.refreshAt ? entry.refreshAt : entry.expiresAt - this.#minValidityMs);
     } else {
-      this.#scheduler.plan(entry.id, Math.max(now, entry.lastReadAt + this.#idleAfter(entry)));
+      this.#scheduler.plan(entry.id, Math.max(now, this.#idleAt(entry)));
     }
   }
 
@@ -404,7 +415,7 @@ class TokenClientImpl implements TokenClient {
         entry.flight.wake();
         continue;
       }
-      if (now - entry.lastReadAt >= this.#idleAfter(entry)) continue;
+      if (this.#isIdle(entry)) continue;
       const servable = this.#cache.isServable(entry, now);
       if (!servable || now >= entry.refreshAt) this.#startFlight(entry, servable ? 'refresh' : 'expired');
     }

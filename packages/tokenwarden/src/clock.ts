@@ -35,9 +35,22 @@ export class ServerClock {
     return this.#anchorServer + Math.max(wallElapsed, monoElapsed, 0);
   }
 
-  /** Local wall time, for measuring round trips. */
+  /**
+   * Local monotonic time (wall time without a monotonic source): for durations — round trips,
+   * retry deadlines, idleness — which must not jump when the server offset is re-learned.
+   */
   localNow(): number {
     return this.#clock.monotonic?.() ?? this.#clock.now();
+  }
+
+  /** Converts a `localNow()` reading to server time, at the current estimate. */
+  toServerTime(local: number): number {
+    return this.now() + (local - this.localNow());
+  }
+
+  /** Converts a server time to the `localNow()` scale, at the current estimate. */
+  toLocalTime(server: number): number {
+    return this.localNow() + (server - this.now());
   }
 
   /** Last learned `server - local` difference, ms (for display and diagnostics). */

@@ -29,7 +29,8 @@ describe('error classes', () => {
 
   it('is() recognises errors from another copy of the library (two bundles), where instanceof fails', async () => {
     vi.resetModules();
-    const other = await import('./errors?copy=2');
+    const copy = './errors?copy=2';
+    const other = (await import(/* @vite-ignore */ copy)) as typeof import('./errors');
     const foreign = new other.OfflineError();
     expect(foreign instanceof OfflineError).toBe(false);
     expect(OfflineError.is(foreign)).toBe(true);
