@@ -33,7 +33,6 @@ export interface FlightDeps {
  * flight is a background refresh that retries, slower, until the cached token expires.
  */
 export class Flight {
-  readonly startedAt: number;
   readonly #deps: FlightDeps;
   readonly #waiters = new Set<Waiter>();
   #controller: AbortController | undefined;
@@ -47,16 +46,10 @@ export class Flight {
 
   constructor(deps: FlightDeps) {
     this.#deps = deps;
-    this.startedAt = deps.now();
   }
 
   start(): void {
     void this.#run();
-  }
-
-  /** True once the outcome is known; a finished flight takes no more callers. */
-  get done(): boolean {
-    return this.#done;
   }
 
   /** Adds a caller. A caller waiting wakes a background flight that is only pacing itself. */
@@ -103,10 +96,6 @@ export class Flight {
     for (const waiter of this.#waiters) waiter.resolve(null);
     this.#waiters.clear();
     this.#disarmDeadline();
-  }
-
-  get waiting(): number {
-    return this.#waiters.size;
   }
 
   async #run(): Promise<void> {
