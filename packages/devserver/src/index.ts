@@ -1,4 +1,5 @@
-export { startDevServer, type DevServer, type DevServerControl, type DevServerOptions } from './server';
+export { startDevServer, type DevServer, type DevServerOptions } from './server';
+export type { DevServerControl } from './inProcessControl';
 export { DEFAULT_FAULTS, type Faults } from './faults';
 export { builtInTemplates, DEFAULT_TEMPLATE, type TokenTemplate } from './templates';
 export type { StatsSnapshot, CountedEndpoint } from './stats';

@@ -1,20 +1,19 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Handler, ServerParts } from './context';
-import { answerPreflight, applyCors, originPolicy, type CorsOrigins } from './cors';
-import { FaultInjector, type Faults } from './faults';
-import { HttpError, sendError, sendJson, stampDate } from './http';
+import { originPolicy, type CorsOrigins } from './cors';
+import { answerMalformed, createRequestHandler } from './dispatch';
+import { FaultInjector } from './faults';
+import { createInProcessControl, type DevServerControl } from './inProcessControl';
 import { createSigningKey } from './keys';
-import { isLoopbackAddress } from './loopback';
 import { RefreshTokenFamilies } from './oauth';
 import { Router } from './router';
-import { CLIENT_COOKIE, registerClientRoutes } from './routes/client';
-import { CONTROL_PREFIX, listSessions, registerControlRoutes, revoke, type SessionView } from './routes/control';
+import { registerClientRoutes } from './routes/client';
+import { registerControlRoutes } from './routes/control';
 import { registerOAuthRoutes } from './routes/oauthToken';
 import { registerWellKnown } from './routes/wellKnown';
 import { SessionStore } from './sessions';
-import { serveStatic } from './static';
-import { RequestStats, type StatsSnapshot } from './stats';
+import { RequestStats } from './stats';
 import { assertTtl, resolveTemplates, type TokenTemplate } from './templates';
 import { TokenMinter } from './tokens';
 
@@ -37,21 +36,6 @@ export interface DevServerOptions {
   random?: () => number;
   /** Told about unexpected errors (answered as 500). @default console.error */
   onError?: (error: unknown) => void;
-}
-
-/** The control API without HTTP, for tests in the same process. Same semantics as `/__control/*`. */
-export interface DevServerControl {
-  faults(patch?: Partial<Faults>): Faults;
-  /** Faults back to defaults, counters to zero; held (`hang`) requests are released. */
-  reset(): void;
-  stats(): StatsSnapshot;
-  resetStats(): void;
-  sessions(): SessionView[];
-  revoke(sessionId: string): SessionView;
-  /** A cookie session; `cookie` is ready for a `Cookie` request header. */
-  signIn(input?: { userId?: string; organizationId?: string | null }): { sessionId: string; userId: string; cookie: string };
-  /** A fresh refresh token (a new family), as `POST /__control/oauth/grant`. */
-  grant(input?: { userId?: string; clientId?: string; scope?: string }): { refreshToken: string; familyId: string };
 }
 
 export interface DevServer {
@@ -120,7 +104,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     url: issuer,
     port,
     issuer,
-    control: createControl(parts),
+    control: createInProcessControl(parts),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -132,126 +116,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
-interface HandlerDeps {
-  router: Router<Handler>;
-  parts: ServerParts;
-  allowOrigin: (origin: string) => boolean;
-  staticDir: string | undefined;
-  onError: (error: unknown) => void;
-}
-
-/** API paths never fall through to static files, so a typo answers a JSON 404, not a page. */
-const API_PREFIXES = ['/v1/', '/oauth/', `${CONTROL_PREFIX}/`, '/.well-known/'];
-
-function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { router, parts } = deps;
-  return async (req, res) => {
-    try {
-      stampDate(res, parts.now());
-      const url = requestUrl(req.url);
-      const pathname = url.pathname;
-      applyCors(req, res, deps.allowOrigin);
-      if ((pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`)) && !isLoopbackAddress(req.socket.remoteAddress)) {
-        throw new HttpError(403, 'forbidden', 'The control API only answers requests from this machine');
-      }
-      const method = req.method ?? 'GET';
-      if (method === 'OPTIONS') {
-        const lookup = router.lookup(method, pathname);
-        if (lookup.kind === 'method-not-allowed') return answerPreflight(req, res, deps.allowOrigin, lookup.allow);
-        throw notFound();
-      }
-      const lookup = router.lookup(method, pathname);
-      if (lookup.kind === 'found') {
-        await lookup.match.route.handler({ req, res, url, params: lookup.match.params, parts });
-        return;
-      }
-      if (lookup.kind === 'method-not-allowed') {
-        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here`, { headers: { Allow: lookup.allow.join(', ') } });
-      }
-      if ((method === 'GET' || method === 'HEAD') && !API_PREFIXES.some((prefix) => pathname.startsWith(prefix))) {
-        if (deps.staticDir !== undefined && (await serveStatic(deps.staticDir, pathname, req, res))) return;
-        if (deps.staticDir === undefined && pathname === '/' && method === 'GET') return sendJson(res, 200, describe(parts));
-      }
-      throw notFound();
-    } catch (error) {
-      if (error instanceof HttpError) return sendError(res, error);
-      deps.onError(error);
-      if (res.headersSent) res.destroy();
-      else sendError(res, new HttpError(500, 'internal_error', 'Unexpected server error'));
-    }
-  };
-}
-
-function notFound(): HttpError {
-  return new HttpError(404, 'not_found', 'No such endpoint');
-}
-
-/** Origin-form (`/path?q`) is the norm; absolute-form is legal HTTP too. Anything else is a 400. */
-function requestUrl(target: string | undefined): URL {
-  const raw = target ?? '/';
-  try {
-    // Prefixing keeps `//evil/path` a path instead of letting URL read it as a host.
-    return raw.startsWith('/') ? new URL(`http://devserver.invalid${raw}`) : new URL(raw);
-  } catch {
-    throw new HttpError(400, 'invalid_request', 'Malformed request target');
-  }
-}
-
-/** For a person opening the bare URL: what this is and where to look. */
-function describe(parts: ServerParts): Record<string, unknown> {
-  const issuer = parts.issuer();
-  return {
-    name: 'tokenwarden-devserver',
-    issuer,
-    jwks_uri: `${issuer}/.well-known/jwks.json`,
-    templates: [...parts.templates.keys()],
-    docs: 'See packages/devserver/README.md',
-  };
-}
-
-/** Node's parser refused the request (bad syntax, huge headers): answer in the usual JSON shape. */
-function answerMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  const body = JSON.stringify({ error: 'bad_request', message: 'Malformed HTTP request' });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 function urlHost(host: string): string {
   // A wildcard address is where we listen, not where a client can connect.
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function createControl(parts: ServerParts): DevServerControl {
-  return {
-    faults: (patch) => (patch ? parts.faults.update(patch) : parts.faults.get()),
-    reset: () => {
-      parts.faults.reset();
-      parts.stats.reset();
-    },
-    stats: () => parts.stats.snapshot(),
-    resetStats: () => parts.stats.reset(),
-    sessions: () => listSessions(parts),
-    revoke: (sessionId) => revoke(parts, sessionId),
-    signIn: (input = {}) => {
-      const { session, clientSecret } = parts.sessions.signIn({ userId: input.userId ?? 'user_dev', organizationId: input.organizationId ?? null });
-      return { sessionId: session.id, userId: session.userId, cookie: `${CLIENT_COOKIE}=${clientSecret}` };
-    },
-    grant: (input = {}) => {
-      const { refreshToken, family } = parts.families.grant({
-        userId: input.userId ?? 'user_dev',
-        clientId: input.clientId ?? 'tokenwarden-dev',
-        scope: input.scope,
-      });
-      return { refreshToken, familyId: family.id };
-    },
-  };
 }
