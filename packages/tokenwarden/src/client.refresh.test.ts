@@ -245,3 +245,41 @@ describe('idle keys (rule 7)', () => {
     expect(busyCalls).toBe(6);
   });
 });
+
+describe('Node process lifetime', () => {
+  it('background timers are unref()’d; a timer a caller waits on is not', async () => {
+    const handles: Array<{ ms: number; unref: boolean }> = [];
+    const timers = {
+      setTimeout(callback: () => void, ms: number) {
+        const record = { ms, unref: false };
+        handles.push(record);
+        const id = setTimeout(callback, ms);
+        return {
+          id,
+          unref: () => {
+            record.unref = true;
+          },
+          ref: () => {
+            record.unref = false;
+          },
+        };
+      },
+      clearTimeout: (handle: unknown) => clearTimeout((handle as { id: ReturnType<typeof setTimeout> }).id),
+    };
+    const { client, source } = setup(60, { timers, random: () => 0.5 });
+    await client.getToken();
+    const scheduler = handles.find((h) => h.ms === 43_000);
+    expect(scheduler?.unref).toBe(true);
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 503 }));
+    await vi.advanceTimersByTimeAsync(43_000);
+    const backgroundNap = handles.find((h) => h.ms === 500);
+    expect(backgroundNap?.unref).toBe(true);
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 503 }));
+    const waited = client.getToken({ template: 'cold' });
+    await vi.advanceTimersByTimeAsync(0);
+    const foregroundNap = handles.find((h) => h.ms === 125);
+    expect(foregroundNap?.unref).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await waited).toBeTypeOf('string');
+  });
+});

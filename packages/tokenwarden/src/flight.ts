@@ -1,6 +1,6 @@
 import { OfflineError, TokenError, TokenFetchError } from './errors';
 import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, backoffDelay, classifyFailure } from './retry';
-import { sleep } from './timers';
+import { type Nap, sleep } from './timers';
 import type { TimerProvider } from './types';
 
 interface Waiter {
@@ -36,7 +36,7 @@ export class Flight {
   readonly #deps: FlightDeps;
   readonly #waiters = new Set<Waiter>();
   #controller: AbortController | undefined;
-  #nap: { cancel(): void; serverGiven: boolean; wakeAt: number } | undefined;
+  #nap: { nap: Nap; serverGiven: boolean; wakeAt: number } | undefined;
   #lastError: unknown;
   #attempt = 0;
   #cancelled = false;
@@ -67,23 +67,27 @@ export class Flight {
     }
     this.#waiters.add(waiter);
     if (waiter.deadline < this.#deadlineAt) this.#armDeadline(waiter.deadline);
-    if (nap && !nap.serverGiven && this.#waiters.size === 1) {
-      this.#attempt = 0;
-      nap.cancel();
+    if (nap && this.#waiters.size === 1) {
+      if (nap.serverGiven) {
+        nap.nap.hold();
+      } else {
+        this.#attempt = 0;
+        nap.nap.cancel();
+      }
     }
   }
 
   /** The network went away: callers learn it now instead of after the retry budget. */
   networkLost(): void {
     this.#rejectAll(new OfflineError('The network is offline', { cause: this.#lastError }));
-    this.#nap?.cancel();
+    this.#nap?.nap.cancel();
   }
 
   /** The network is back or the app woke up: stop pacing and try now. */
   wake(): void {
     if (this.#nap && !this.#nap.serverGiven) {
       this.#attempt = 0;
-      this.#nap.cancel();
+      this.#nap.nap.cancel();
     }
   }
 
@@ -92,7 +96,7 @@ export class Flight {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#controller?.abort(new TokenError('aborted', 'Token fetch aborted by clear()'));
-    this.#nap?.cancel();
+    this.#nap?.nap.cancel();
     for (const waiter of this.#waiters) waiter.resolve(null);
     this.#waiters.clear();
     this.#disarmDeadline();
@@ -170,8 +174,8 @@ export class Flight {
     const willRetry = this.#waiters.size > 0 || retryAt < deps.backgroundUntil();
     deps.onFailure(answer, willRetry, willRetry ? delay : undefined, answeredOffline);
     if (!willRetry) return false;
-    const nap = sleep(deps.timers, delay);
-    this.#nap = { cancel: nap.cancel, serverGiven: serverDelay !== undefined, wakeAt: retryAt };
+    const nap = sleep(deps.timers, delay, this.#waiters.size === 0);
+    this.#nap = { nap, serverGiven: serverDelay !== undefined, wakeAt: retryAt };
     await nap.done;
     this.#nap = undefined;
     return !this.#cancelled;
