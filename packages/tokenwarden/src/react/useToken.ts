@@ -1,0 +1,35 @@
+import { useMemo, useSyncExternalStore } from 'react';
+import { keyId, toKey } from '../keys';
+import type { TokenKey } from '../types';
+import { useTokenClient } from './TokenProvider';
+import { type TokenState, TokenStore } from './tokenStore';
+
+/** Which token `useToken` follows. Omitted fields mean the source's default. @default {} */
+export type UseTokenOptions = TokenKey;
+
+/**
+ * Follows one token of the nearest `<TokenProvider>`'s client and re-renders only when the token,
+ * the status or the error changes. Mounting fetches a token when none is cached (once per key,
+ * shared with every other caller); while mounted the key keeps refreshing ahead of expiry.
+ * Server rendering yields `{ token: null, status: 'loading' }` and never fetches.
+ *
+ * @param options - Which token (`template`, `organizationId`, `audience`). A new object with the
+ *   same fields is the same key: passing an inline literal is fine.
+ * @example
+ * function Profile() {
+ *   const { token, status, error, refresh } = useToken({ template: 'api' });
+ *   if (status === 'loading') return <Spinner />;
+ *   if (status === 'signed-out') return <SignIn />;
+ *   if (status === 'offline') return <p>Offline. <button onClick={refresh}>Retry</button></p>;
+ *   if (status === 'error') return <p>Could not sign you in: {error?.message}</p>;
+ *   return <ProfileView token={token} />;
+ * }
+ */
+export function useToken(options?: UseTokenOptions): TokenState {
+  const client = useTokenClient();
+  const key = toKey(options ?? {});
+  const id = keyId(key);
+  // One store per client and key; `key` is a fresh object each render, `id` is its identity.
+  const store = useMemo(() => new TokenStore(client, key), [client, id]);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+}
