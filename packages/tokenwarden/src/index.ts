@@ -3,6 +3,8 @@ export type { TokenClient, TokenClientOptions, TokenClientSnapshot, TokenEntrySn
 export { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 export type { InvalidTokenReason, TokenErrorCode } from './errors';
 export type { TokenEventListener } from './events';
+export { authFetch, createAuthFetch } from './fetch';
+export type { AuthFetch, AuthFetchClient, AuthFetchOptions } from './fetch';
 export { decodeJwt } from './jwt';
 export { createNetworkSource, defaultNetworkSource } from './network';
 export { parseRetryAfter } from './retry';
