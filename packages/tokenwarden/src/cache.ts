@@ -10,6 +10,8 @@ export interface CacheEntry<F = unknown> {
   claims: TokenClaims | undefined;
   expiresAt: number;
   refreshAt: number;
+  /** From here on the token is never handed out: `exp - min(minValidity, refresh margin)`. */
+  cutoffAt: number;
   /** Lifetime of the last token, ms: how long a key may go unread before it stops refreshing. */
   lifetime: number;
   acceptedAt: number;
@@ -66,6 +68,7 @@ export class TokenCache<F = unknown> {
         claims: undefined,
         expiresAt: 0,
         refreshAt: 0,
+        cutoffAt: 0,
         lifetime: 0,
         acceptedAt: Number.NEGATIVE_INFINITY,
         version: 0,
@@ -85,27 +88,34 @@ export class TokenCache<F = unknown> {
     return this.#entries.values();
   }
 
-  /** True when the entry holds a token with more than `minValidity` left at `now`. */
+  /** True when the entry holds a token that is before its cutoff at `now`. */
   isServable(entry: CacheEntry<F>, now: number): boolean {
-    return entry.token !== undefined && now < entry.expiresAt - this.#minValidityMs;
+    return entry.token !== undefined && now < entry.cutoffAt;
   }
 
   /**
-   * The one door. Refuses (throws) a token that is expired or within `minValidity` of expiry at
-   * `now`; keeps the fresher of the cached and the offered token.
+   * The one door. Refuses (throws) a token that is expired or already past its cutoff at `now`;
+   * keeps the fresher of the cached and the offered token.
+   *
+   * The cutoff is `minValidity` before `exp`, shrunk to the refresh margin for tokens too short
+   * for both (a 6 s token: margin 3 s, so it is served for 3 s and refreshed then, not served for
+   * 1 s and fetched on every later read). From 10 s lifetimes up the cutoff is `minValidity`.
    */
   accept(entry: CacheEntry<F>, token: string, claims: TokenClaims, now: number): AcceptResult {
     const expiresAt = claims.exp * 1000;
     if (expiresAt <= now) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
-    if (expiresAt - now <= this.#minValidityMs) {
-      throw new InvalidTokenError('too-short-lived', 'Token expires within minValidity; it could never be served');
+    const ttl = claims.exp - claims.iat;
+    const marginMs = this.#refreshMargin(ttl) * 1000;
+    const cutoffAt = expiresAt - Math.min(this.#minValidityMs, marginMs);
+    if (cutoffAt <= now) {
+      throw new InvalidTokenError('too-short-lived', 'Token is already within minValidity of its expiry; it could never be served');
     }
     if (entry.claims && compareFreshness(claims, entry.claims) < 0) return 'staler';
-    const ttl = claims.exp - claims.iat;
     entry.token = token;
     entry.claims = claims;
     entry.expiresAt = expiresAt;
-    entry.refreshAt = expiresAt - this.#refreshMargin(ttl) * 1000;
+    entry.cutoffAt = cutoffAt;
+    entry.refreshAt = expiresAt - marginMs;
     entry.lifetime = ttl * 1000;
     entry.acceptedAt = now;
     entry.version++;

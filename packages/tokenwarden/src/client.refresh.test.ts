@@ -186,6 +186,19 @@ describe('hard cutoff (rule 5)', () => {
   });
 });
 
+describe('tokens shorter than twice minValidity', () => {
+  it('a 6 s token is served until its 3 s margin and refreshed then: one request per 3 s, not per read', async () => {
+    const { client, source } = setup(6);
+    const first = await client.getToken();
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect(await client.getToken()).toBe(first);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await readFor(client, 30);
+    expect(source.fetchToken.mock.calls.length).toBeGreaterThanOrEqual(10);
+    expect(source.fetchToken.mock.calls.length).toBeLessThanOrEqual(12);
+  });
+});
+
 describe('one scheduler timer (rule 6)', () => {
   it('uses a single timer for many keys', async () => {
     const { client } = setup(60);

@@ -24,7 +24,7 @@ const malformed: Array<[string, () => unknown, string]> = [
   ['string exp', () => makeJwt({ iat: now(), exp: String(now() + 60) }), 'missing-claims'],
   ['no iat', () => makeJwt({ exp: now() + 60 }), 'missing-claims'],
   ['exp <= iat', () => makeJwt({ iat: now(), exp: now() }), 'bad-lifetime'],
-  ['lifetime within minValidity', () => makeJwt({ iat: now(), exp: now() + 3 }), 'too-short-lived'],
+
   ['a number instead of a token', () => 42, 'bad-response'],
   ['an object without token', () => ({ jwt: 'x' }), 'bad-response'],
 ];
@@ -45,6 +45,15 @@ describe('malformed tokens (rule 12)', () => {
     expect(String(error)).not.toContain(SECRET_LOOKING);
     expect(error.message).not.toContain(SECRET_LOOKING);
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(SECRET_LOOKING);
+    client.destroy();
+  });
+
+  it('a token already within minValidity of expiry by the server clock -> InvalidTokenError too-short-lived', async () => {
+    const fetchToken = vi.fn(async () => ({ token: freshJwt(60, {}, Date.now() - 56_000), serverTime: Date.now() }));
+    const client = createTokenClient({ fetchToken, network: fakeNetwork(), wake: noWake });
+    const error = await client.getToken().catch((e) => e);
+    expect(InvalidTokenError.is(error) && error.reason).toBe('too-short-lived');
+    expect(client.peekToken()).toBeNull();
     client.destroy();
   });
 

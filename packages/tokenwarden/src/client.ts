@@ -119,7 +119,6 @@ function readResult(result: Exclude<FetchTokenResult, null>): { token: string; s
 
 class TokenClientImpl implements TokenClient {
   readonly #fetchToken: FetchToken;
-  readonly #minValidityMs: number;
   readonly #requestTimeout: number;
   readonly #budget: number;
   readonly #timers: TimerProvider;
@@ -138,7 +137,6 @@ class TokenClientImpl implements TokenClient {
     if (typeof options?.fetchToken !== 'function') throw new TypeError('tokenwarden: fetchToken must be a function');
     const minValidity = positive('minValidity', options.minValidity, DEFAULT_MIN_VALIDITY);
     this.#fetchToken = options.fetchToken;
-    this.#minValidityMs = minValidity * 1000;
     this.#requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT);
     this.#budget = positive('foregroundRetryBudget', options.foregroundRetryBudget, DEFAULT_FOREGROUND_BUDGET);
     this.#timers = options.timers ?? systemTimers;
@@ -181,7 +179,7 @@ class TokenClientImpl implements TokenClient {
     const now = this.#clock.now();
     entry.lastReadAt = this.#clock.localNow();
     const skipCache = options?.skipCache === true;
-    if (!skipCache && entry.token !== undefined && now < entry.expiresAt - this.#minValidityMs) {
+    if (!skipCache && entry.token !== undefined && now < entry.cutoffAt) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by reads.
       if (now >= entry.refreshAt && entry.flight === undefined) this.#startFlight(entry, 'refresh');
       return Promise.resolve(entry.token);
@@ -236,7 +234,7 @@ class TokenClientImpl implements TokenClient {
         claims: entry.claims,
         expiresAt: hasToken ? entry.expiresAt : undefined,
         refreshAt: hasToken ? entry.refreshAt : undefined,
-        cutoffAt: hasToken ? entry.expiresAt - this.#minValidityMs : undefined,
+        cutoffAt: hasToken ? entry.cutoffAt : undefined,
         lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(entry.lastReadAt),
         refreshing: entry.flight !== undefined,
       });
@@ -361,7 +359,7 @@ class TokenClientImpl implements TokenClient {
     const now = this.#clock.now();
     const idle = this.#isIdle(entry);
     if (this.#cache.isServable(entry, now)) {
-      if (idle) this.#scheduler.plan(id, entry.expiresAt - this.#minValidityMs);
+      if (idle) this.#scheduler.plan(id, entry.cutoffAt);
       else if (now >= entry.refreshAt) this.#startFlight(entry, 'refresh');
       else this.#scheduler.plan(id, entry.refreshAt);
       return;
@@ -382,7 +380,7 @@ class TokenClientImpl implements TokenClient {
     if (this.#destroyed || this.#cache.get(entry.id) !== entry) return;
     const now = this.#clock.now();
     if (this.#cache.isServable(entry, now)) {
-      this.#scheduler.plan(entry.id, now < entry.refreshAt ? entry.refreshAt : entry.expiresAt - this.#minValidityMs);
+      this.#scheduler.plan(entry.id, now < entry.refreshAt ? entry.refreshAt : entry.cutoffAt);
     } else {
       this.#scheduler.plan(entry.id, Math.max(now, this.#idleAt(entry)));
     }

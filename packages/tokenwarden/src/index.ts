@@ -8,6 +8,8 @@ export type { AuthFetch, AuthFetchClient, AuthFetchOptions } from './fetch';
 export { decodeJwt } from './jwt';
 export { createNetworkSource, defaultNetworkSource } from './network';
 export { parseRetryAfter } from './retry';
+export { httpTokenSource, memoryStore, oauth2RefreshSource } from './sources/index';
+export type { HttpTokenSourceOptions, OAuth2RefreshSourceOptions, RefreshTokenStore } from './sources/index';
 export { defaultRefreshMargin } from './timing';
 export { createWakeSource, defaultWakeSource } from './visibility';
 export type {
