@@ -1,0 +1,19 @@
+import './style.css';
+import { DemoApp } from './demoApp';
+import { createDemoNetwork } from './demoNetwork';
+import { createDevserverApi } from './devserverApi';
+import { EventLog } from './eventLog';
+import { SessionStore } from './sessionStore';
+import { mountPage } from './view/pageView';
+
+// Composition root: the real browser, the devserver on this page's own origin.
+const app = new DemoApp({
+  api: createDevserverApi(),
+  store: new SessionStore(localStorage, window),
+  network: createDemoNetwork(),
+  log: new EventLog(),
+  baseUrl: location.origin,
+  openTab: () => window.open(location.href, '_blank'),
+});
+mountPage(app);
+app.start();
