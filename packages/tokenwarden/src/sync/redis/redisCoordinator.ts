@@ -1,0 +1,116 @@
+import { systemTimers } from '../../timers';
+import { defaultRefreshMargin } from '../../timing';
+import type { Coordinator, TimerProvider } from '../../types';
+import type { RedisClient } from './redisClient';
+import { RedisLink } from './redisLink';
+import { redisNames } from './redisNames';
+
+/** Longest a single Redis call may take before the client goes on without it, ms. */
+export const DEFAULT_REDIS_TIMEOUT = 200;
+/** How long a refresh lock lives if its holder never releases it (crash), ms. */
+export const DEFAULT_LOCK_TTL = 5_000;
+/** Longest an instance waits for another's token before fetching itself, ms. */
+export const DEFAULT_REDIS_WAIT_TIMEOUT = 8_000;
+/** After a Redis failure, how long to work locally before trying Redis again, ms. */
+export const DEFAULT_RETRY_INTERVAL = 1_000;
+
+export interface RedisCoordinatorOptions {
+  /**
+   * Your ioredis client (`new Redis(url)`), shared with the rest of your app. The coordinator runs
+   * Lua scripts on it and opens one more connection (`duplicate()`) per client for pub/sub.
+   * Redis sees the tokens: trust it like the token endpoint (ACLs, TLS, no public exposure).
+   */
+  redis: RedisClient;
+  /**
+   * Which clients share tokens: every instance with the same namespace (and key prefix). One
+   * namespace per session that several instances act for — e.g. `tenant:${tenantId}` for an M2M
+   * client, `session:${sessionId}` for a BFF. A sign-out (`clear()`) signs out the whole namespace.
+   */
+  namespace: string;
+  /** Prepended to every Redis key and channel, e.g. `'myapp:'`. @default '' */
+  keyPrefix?: string;
+  /** Longest a single Redis call may take, ms; after it the client goes on without Redis. @default 200 */
+  timeout?: number;
+  /**
+   * Expiry of a key's refresh lock, ms: a crashed refresher blocks the others at most this long.
+   * Keep it above a normal token request and well below the token's refresh window. @default 5000
+   */
+  lockTtl?: number;
+  /**
+   * Longest an instance waits for another instance's token before it fetches on its own, ms.
+   * Keep it below the client's `requestTimeout`. @default 8000
+   */
+  waitTimeout?: number;
+  /** After a Redis failure, how long to work locally before trying Redis again, ms. @default 1000 */
+  retryInterval?: number;
+  /**
+   * The same `refreshMargin` you gave `createTokenClient`, so a token read from Redis that is
+   * already due for refresh is refreshed (under the lock) instead of adopted as fresh.
+   * @default ttl => min(max(17, 0.1 * ttl), 0.5 * ttl)
+   */
+  refreshMargin?: (ttlSeconds: number) => number;
+  /** @default the global setTimeout/clearTimeout, looked up lazily */
+  timers?: TimerProvider;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`tokenwarden: redisCoordinator ${name} must be a non-negative finite number`);
+  }
+  return value;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const checked = nonNegative(name, value, fallback);
+  if (!Number.isInteger(checked) || checked === 0) throw new TypeError(`tokenwarden: redisCoordinator ${name} must be a positive integer (ms)`);
+  return checked;
+}
+
+/**
+ * Fleet coordination through Redis: every instance of a backend that acts for the same namespace
+ * shares one token per key, and only one of them refreshes it per cycle. Tokens are stored in Redis
+ * until their cutoff and adopted by the others through the client's own door (validated,
+ * monotonic); the refresher is elected with `SET NX PX` and a fencing value; sign-outs bump a
+ * namespace epoch that refuses older tokens everywhere. Redis down or slow never fails a
+ * `getToken()`: every call is bounded by `timeout`, and the client then fetches on its own and
+ * reports `coordinator-degraded`.
+ *
+ * @example
+ * import Redis from 'ioredis';
+ * import { createTokenClient } from 'tokenwarden';
+ * import { redisCoordinator } from 'tokenwarden/redis';
+ *
+ * const redis = new Redis(process.env.REDIS_URL);
+ * const client = createTokenClient({
+ *   fetchToken,
+ *   coordinator: redisCoordinator({ redis, namespace: `tenant:${tenantId}`, keyPrefix: 'myapp:' }),
+ * });
+ */
+export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator {
+  const redis = options?.redis;
+  if (!redis || typeof redis.eval !== 'function' || typeof redis.evalsha !== 'function' || typeof redis.duplicate !== 'function') {
+    throw new TypeError('tokenwarden: redisCoordinator needs an ioredis client as `redis`');
+  }
+  if (typeof options.namespace !== 'string' || options.namespace.length === 0) {
+    throw new TypeError('tokenwarden: redisCoordinator needs a non-empty namespace');
+  }
+  const keyPrefix = options.keyPrefix ?? '';
+  if (typeof keyPrefix !== 'string') throw new TypeError('tokenwarden: redisCoordinator keyPrefix must be a string');
+  const refreshMargin = options.refreshMargin ?? defaultRefreshMargin;
+  if (typeof refreshMargin !== 'function') throw new TypeError('tokenwarden: redisCoordinator refreshMargin must be a function');
+  const settings = {
+    redis,
+    names: redisNames(keyPrefix, options.namespace),
+    timeout: nonNegative('timeout', options.timeout, DEFAULT_REDIS_TIMEOUT),
+    // PX takes whole milliseconds, and a lock without expiry would outlive a crashed holder.
+    lockTtl: positiveInteger('lockTtl', options.lockTtl, DEFAULT_LOCK_TTL),
+    waitTimeout: nonNegative('waitTimeout', options.waitTimeout, DEFAULT_REDIS_WAIT_TIMEOUT),
+    retryInterval: nonNegative('retryInterval', options.retryInterval, DEFAULT_RETRY_INTERVAL),
+    refreshMargin,
+    timers: options.timers ?? systemTimers,
+  };
+  return {
+    connect: (host) => new RedisLink(host, settings),
+  };
+}

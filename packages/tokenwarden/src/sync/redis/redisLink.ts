@@ -1,0 +1,446 @@
+import { compareFreshness, decodeJwt } from '../../jwt';
+import { keyId } from '../../keys';
+import type { CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey } from '../../types';
+import { type RedisMessage, readMessage, tokenMessage, unlockMessage } from './messages';
+import type { RedisArgument, RedisClient } from './redisClient';
+import { RedisCoordinatorError } from './redisCoordinatorError';
+import { RedisHealth } from './redisHealth';
+import type { RedisNames } from './redisNames';
+import { CLAIM, INVALIDATE, type LuaScript, PUBLISH, RELEASE, runScript } from './scripts';
+import { listen } from './sharedSubscriber';
+import { withTimeout } from './withTimeout';
+
+export interface RedisLinkSettings {
+  redis: RedisClient;
+  names: RedisNames;
+  /** Per Redis call, ms. */
+  timeout: number;
+  /** Lock expiry, ms: how long a crashed refresher can block the others. */
+  lockTtl: number;
+  /** Longest wait for another instance's token before fetching anyway, ms. */
+  waitTimeout: number;
+  /** Pause after a Redis failure before trying Redis again, ms. */
+  retryInterval: number;
+  /** The client's refresh margin (seconds before `exp`), to tell a fresh token from a due one. */
+  refreshMargin: (ttlSeconds: number) => number;
+  timers: TimerProvider;
+}
+
+/** The freshest token this client is known to hold for a key (it published or adopted it). */
+interface Known {
+  jwt: string;
+  claims: TokenClaims;
+}
+
+/** The refresh lock this instance holds for one key. */
+interface Holding {
+  /** The token was shared while holding: waiters hear that, so the release needs no announcement. */
+  published: boolean;
+  /** The share in progress; the release goes after it so the lock never frees before the token is stored. */
+  sharing: Promise<unknown>;
+}
+
+/** One acquire's wait for news about its key: a token, a released lock, a sign-out. */
+interface Waiter {
+  wake(): void;
+  readonly woken: Promise<void>;
+}
+
+interface Claim {
+  epoch: number;
+  jwt: string | undefined;
+  state: 'stored' | 'won' | 'held';
+  pttl: number;
+}
+
+/** A few ms past the lock's expiry, so the retry does not find it still there. */
+const LOCK_EXPIRY_SLACK = 5;
+/** Stored tokens judged in a row before giving up on Redis for this attempt (two is the normal worst case). */
+const MAX_STORED_READS = 3;
+
+function noop(): void {}
+
+function createWaiter(): Waiter {
+  let wake!: () => void;
+  const woken = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  return { wake, woken };
+}
+
+function randomId(): string {
+  const crypto = globalThis.crypto;
+  if (crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function readClaim(reply: unknown): Claim {
+  if (Array.isArray(reply) && reply.length === 4) {
+    const [epoch, jwt, state, pttl] = reply as unknown[];
+    if (
+      typeof epoch === 'number' &&
+      (jwt === null || typeof jwt === 'string') &&
+      (state === 'stored' || state === 'won' || state === 'held') &&
+      typeof pttl === 'number'
+    ) {
+      return { epoch, jwt: jwt ?? undefined, state, pttl };
+    }
+  }
+  throw new RedisCoordinatorError('claim', 'Redis answered claim with an unexpected reply', false);
+}
+
+/**
+ * One token client's connection to the fleet through Redis. Before a fetch it reads the shared
+ * token and, in the same atomic step, takes the key's lock if nobody refreshed yet; a loser waits
+ * for the winner's token on pub/sub (bounded). Fetched tokens are stored with their remaining
+ * servable time as expiry and announced; tokens from others come in through `host.offer`. Every
+ * Redis call is bounded by `timeout`; any failure leaves the client fetching on its own.
+ */
+export class RedisLink implements CoordinatorLink {
+  readonly #host: CoordinatorHost;
+  readonly #settings: RedisLinkSettings;
+  /** Tells our own sign-out announcements apart from the others'. */
+  readonly #id = randomId();
+  readonly #health: RedisHealth;
+  readonly #subscription: { close(): void };
+  readonly #known = new Map<string, Known>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #holdings = new Map<string, Holding>();
+  /** The namespace epoch as last seen in Redis; undefined until Redis answered once. */
+  #epoch: number | undefined;
+  /** Our own sign-out on its way to Redis: reads and writes wait for it, so none uses the old epoch. */
+  #bumping: Promise<void> = Promise.resolve();
+  #fences = 0;
+  #sweepAt = 1024;
+  #closed = false;
+
+  constructor(host: CoordinatorHost, settings: RedisLinkSettings) {
+    this.#host = host;
+    this.#settings = settings;
+    this.#health = new RedisHealth(settings.timers, settings.retryInterval, (event) => host.emit(event));
+    let subscription: ReturnType<typeof listen>;
+    try {
+      subscription = listen(settings.redis, settings.names.channel, this.#onMessage);
+    } catch (error) {
+      this.#health.failed(RedisCoordinatorError.from('subscribe', error));
+      subscription = { ready: Promise.resolve(), close: noop };
+    }
+    this.#subscription = subscription;
+    withTimeout(settings.timers, settings.timeout, 'subscribe', () => subscription.ready).catch((error: unknown) => this.#health.failed(error));
+  }
+
+  async acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) throw signal.reason;
+    if (this.#closed || !this.#health.available) return noop;
+    try {
+      return await this.#coordinate(key, keyId(key), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      // Coordination is an optimisation: without Redis this client simply fetches on its own.
+      this.#health.failed(RedisCoordinatorError.from('claim', error));
+      return noop;
+    }
+  }
+
+  publish(key: TokenKey, token: string): void {
+    if (this.#closed) return;
+    let claims: TokenClaims;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      return;
+    }
+    const id = keyId(key);
+    this.#remember(id, token, claims);
+    if (!this.#health.available) return;
+    const holding = this.#holdings.get(id);
+    const sharing = this.#bumping.then(() => this.#share(key, token, claims));
+    if (holding) {
+      holding.published = true;
+      holding.sharing = sharing;
+    }
+  }
+
+  invalidate(): void {
+    if (this.#closed) return;
+    this.#forget();
+    const { names } = this.#settings;
+    this.#bumping = this.#bumping.then(() =>
+      this.#call('invalidate', INVALIDATE, [names.epoch], [this.#epoch ?? '', names.channel, this.#id]).then(
+        (bumped) => {
+          this.#health.succeeded();
+          if (typeof bumped === 'number') this.#epoch = Math.max(this.#epoch ?? 0, bumped);
+        },
+        // The others are not told; their tokens run out on their own (see README, failure behaviour).
+        (error: unknown) => this.#health.failed(error),
+      ),
+    );
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscription.close();
+    this.#health.stop();
+    this.#wakeAll();
+  }
+
+  /** The acquire protocol; throws only on Redis failures and aborts. */
+  async #coordinate(key: TokenKey, id: string, signal: AbortSignal): Promise<() => void> {
+    await this.#bumping;
+    const { timers, waitTimeout, lockTtl } = this.#settings;
+    const startJwt = this.#known.get(id)?.jwt;
+    // The stored token we have already looked at (or hold): finding it again means "not refreshed yet".
+    let judged = startJwt ?? '';
+    let current: Waiter | undefined;
+    let deadlinePassed = false;
+    const deadline = timers.setTimeout(() => {
+      deadlinePassed = true;
+      current?.wake();
+    }, waitTimeout);
+    try {
+      for (let reads = 0; ; ) {
+        const waiter = createWaiter();
+        current = waiter;
+        // Listening before the claim: a token announced while the claim travels is not missed.
+        this.#addWaiter(id, waiter);
+        try {
+          const fence = `${this.#id}:${++this.#fences}`;
+          const claim = await this.#claim(key, judged, fence);
+          if (claim.state === 'won') {
+            if (signal.aborted || this.#closed) {
+              this.#release(key, fence, true, Promise.resolve());
+              if (signal.aborted) throw signal.reason;
+              return noop;
+            }
+            return this.#hold(key, id, fence, signal);
+          }
+          if (signal.aborted) throw signal.reason;
+          if (this.#closed) return noop;
+          if (claim.state === 'stored') {
+            this.#adopt(key, id, claim.jwt as string);
+            if (this.#delivered(id, startJwt)) return noop;
+            judged = claim.jwt as string;
+            if (++reads >= MAX_STORED_READS) return noop;
+            continue;
+          }
+          // Another instance is refreshing: wait for its token, its release, or its lock's expiry.
+          await this.#wait(waiter, claim.pttl > 0 ? claim.pttl + LOCK_EXPIRY_SLACK : lockTtl, signal);
+          if (this.#delivered(id, startJwt) || deadlinePassed || this.#closed) return noop;
+          judged = this.#known.get(id)?.jwt ?? judged;
+        } finally {
+          this.#removeWaiter(id, waiter);
+        }
+      }
+    } finally {
+      timers.clearTimeout(deadline);
+    }
+  }
+
+  /** One atomic read-or-lock. A sign-out seen in its answer is applied before anything else. */
+  async #claim(key: TokenKey, judged: string, fence: string): Promise<Claim> {
+    const { names, lockTtl } = this.#settings;
+    let reply: unknown;
+    try {
+      reply = await this.#call('claim', CLAIM, [names.token(key), names.lock(key), names.epoch], [this.#epoch ?? '', judged, fence, lockTtl]);
+    } catch (error) {
+      // The claim may still run late (ioredis queues commands while reconnecting): release
+      // behind it, so a late lock does not make the others wait for its expiry.
+      this.#release(key, fence, true, Promise.resolve());
+      throw error;
+    }
+    const claim = readClaim(reply);
+    this.#health.succeeded();
+    this.#syncEpoch(claim.epoch, false);
+    return claim;
+  }
+
+  /** The lock is ours until the client's fetch settles or the attempt is aborted. */
+  #hold(key: TokenKey, id: string, fence: string, signal: AbortSignal): () => void {
+    const holding: Holding = { published: false, sharing: Promise.resolve() };
+    this.#holdings.set(id, holding);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      signal.removeEventListener('abort', release);
+      if (this.#holdings.get(id) === holding) this.#holdings.delete(id);
+      // Without a shared token, the waiters must hear the lock is free (the fetch failed, or was
+      // skipped): one of them takes over at once instead of at the lock's expiry.
+      this.#release(key, fence, !holding.published, holding.sharing);
+    };
+    signal.addEventListener('abort', release, { once: true });
+    return release;
+  }
+
+  #release(key: TokenKey, fence: string, announce: boolean, after: Promise<unknown>): void {
+    const { names } = this.#settings;
+    const message = announce ? unlockMessage(key) : '';
+    after
+      .then(() => this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message]))
+      .then(
+        () => this.#health.succeeded(),
+        (error: unknown) => this.#health.failed(error),
+      );
+  }
+
+  /** Stores the token for the fleet until its cutoff and announces it. */
+  async #share(key: TokenKey, jwt: string, claims: TokenClaims): Promise<void> {
+    const epoch = this.#epoch;
+    // Never spoken to Redis: the first acquire learns the epoch; sharing waits for that.
+    if (epoch === undefined || this.#closed) return;
+    const px = Math.floor(claims.exp * 1000 - this.#host.minValidity * 1000 - this.#host.now());
+    // Redis must never hand out a token that is already below the cutoff.
+    if (px <= 0) return;
+    const { names } = this.#settings;
+    try {
+      const current = await this.#call('publish', PUBLISH, [names.token(key), names.epoch], [epoch, jwt, px, names.channel, tokenMessage(epoch, key, jwt)]);
+      this.#health.succeeded();
+      if (typeof current === 'number') this.#syncEpoch(current, false);
+    } catch (error) {
+      this.#health.failed(error);
+    }
+  }
+
+  /**
+   * Offers a token from another instance to the client, if it is news: fresher than what the client
+   * is known to hold and still above the cutoff. The client's door validates and keeps it monotonic.
+   */
+  #adopt(key: TokenKey, id: string, jwt: string): void {
+    let claims: TokenClaims;
+    try {
+      claims = decodeJwt(jwt);
+    } catch {
+      return;
+    }
+    if (claims.exp * 1000 - this.#host.now() <= this.#host.minValidity * 1000) return;
+    const known = this.#known.get(id);
+    // Re-offering the token the client already has would look like a delivery to a forced refresh.
+    if (known && compareFreshness(claims, known.claims) <= 0) return;
+    let accepted = false;
+    try {
+      accepted = this.#host.offer(key, jwt);
+    } catch {
+      accepted = false;
+    }
+    if (accepted) this.#remember(id, jwt, claims);
+  }
+
+  /**
+   * Whether the client now holds a token for `id` that came after `startJwt` and is not yet due:
+   * the client re-checks its cache after `acquire` and skips its fetch exactly then. A due token
+   * (inside its refresh window) does not count, or the client would fetch without the lock.
+   */
+  #delivered(id: string, startJwt: string | undefined): boolean {
+    const known = this.#known.get(id);
+    if (!known || known.jwt === startJwt) return false;
+    const { exp, iat } = known.claims;
+    const now = this.#host.now();
+    const refreshAt = exp * 1000 - this.#settings.refreshMargin(exp - iat) * 1000;
+    return now < refreshAt && now < exp * 1000 - this.#host.minValidity * 1000;
+  }
+
+  #remember(id: string, jwt: string, claims: TokenClaims): void {
+    this.#known.set(id, { jwt, claims });
+    if (this.#known.size < this.#sweepAt) return;
+    // Keys the client stopped reading leave their entries behind; drop the expired ones.
+    const now = this.#host.now();
+    for (const [knownId, known] of this.#known) if (known.claims.exp * 1000 <= now) this.#known.delete(knownId);
+    this.#sweepAt = Math.max(1024, this.#known.size * 2);
+  }
+
+  /**
+   * Applies the namespace epoch seen in Redis. Higher than ours means another instance signed out:
+   * sign out here too. The first reading only sets the baseline (unless it arrives as a live
+   * announcement, which is a sign-out happening now).
+   */
+  #syncEpoch(remote: number, announced: boolean): void {
+    const mine = this.#epoch;
+    if (mine !== undefined && remote <= mine) return;
+    this.#epoch = remote;
+    if (mine === undefined && !announced) return;
+    this.#forget();
+    try {
+      this.#host.signOut();
+    } catch {
+      // The client is being destroyed; nothing left to sign out.
+    }
+  }
+
+  #forget(): void {
+    this.#known.clear();
+    this.#wakeAll();
+  }
+
+  readonly #onMessage = (raw: string): void => {
+    if (this.#closed) return;
+    const message: RedisMessage | undefined = readMessage(raw);
+    if (!message) return;
+    if (message.type === 'epoch') {
+      if (message.from !== this.#id) this.#syncEpoch(message.epoch, true);
+      return;
+    }
+    const id = keyId(message.key);
+    if (message.type === 'unlock') {
+      this.#wakeKey(id);
+      return;
+    }
+    if (this.#epoch === undefined || message.epoch < this.#epoch) return;
+    if (message.epoch > this.#epoch) {
+      // Stored after a sign-out we missed (Redis was away when it was announced).
+      this.#syncEpoch(message.epoch, true);
+      return;
+    }
+    // Only keys this client uses: a token for a key it never read would only fill its cache.
+    if (!this.#known.has(id) && !this.#waiters.has(id)) return;
+    this.#adopt(message.key, id, message.jwt);
+    this.#wakeKey(id);
+  };
+
+  #wait(waiter: Waiter, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const { timers } = this.#settings;
+      let settled = false;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        timers.clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const onAbort = () => finish(() => reject(signal.reason));
+      const timer = timers.setTimeout(() => finish(resolve), ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void waiter.woken.then(() => finish(resolve));
+    });
+  }
+
+  #call(operation: string, script: LuaScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
+    const { redis, timers, timeout } = this.#settings;
+    return withTimeout(timers, timeout, operation, () => runScript(redis, script, keys, args));
+  }
+
+  #addWaiter(id: string, waiter: Waiter): void {
+    let waiters = this.#waiters.get(id);
+    if (!waiters) {
+      waiters = new Set();
+      this.#waiters.set(id, waiters);
+    }
+    waiters.add(waiter);
+  }
+
+  #removeWaiter(id: string, waiter: Waiter): void {
+    const waiters = this.#waiters.get(id);
+    if (!waiters) return;
+    waiters.delete(waiter);
+    if (waiters.size === 0) this.#waiters.delete(id);
+  }
+
+  #wakeKey(id: string): void {
+    for (const waiter of this.#waiters.get(id) ?? []) waiter.wake();
+  }
+
+  #wakeAll(): void {
+    for (const waiters of this.#waiters.values()) for (const waiter of waiters) waiter.wake();
+  }
+}

@@ -1,0 +1,30 @@
+import { unrefTimer } from '../../timers';
+import type { TimerProvider } from '../../types';
+import { RedisCoordinatorError } from './redisCoordinatorError';
+
+/**
+ * Bounds one Redis call: a dead or stalled Redis must never hold a `getToken()` longer than this.
+ * The call itself is not cancelled (ioredis cannot take a command back); its late answer is dropped.
+ */
+export function withTimeout<T>(timers: TimerProvider, ms: number, operation: string, call: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = timers.setTimeout(() => reject(RedisCoordinatorError.timeout(operation, ms)), ms);
+    unrefTimer(timer);
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (value) => {
+        timers.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        timers.clearTimeout(timer);
+        reject(RedisCoordinatorError.from(operation, error));
+      },
+    );
+  });
+}
