@@ -1,0 +1,229 @@
+import { keyId } from '../../keys';
+import type { CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey } from '../../types';
+import { admitSharedToken } from './admission';
+import type { ChannelLike, ChannelMessage } from './channel';
+import { type LockManagerLike, type ReleaseLock, requestLock } from './locks';
+import { readMessage, signedOutMessage, tokenMessage } from './messages';
+import { lockName } from './names';
+
+export interface BroadcastLinkSettings {
+  namespace: string;
+  sessionId: () => string | undefined;
+  waitTimeout: number;
+  handoverDelay: number;
+  timers: TimerProvider;
+  channel: ChannelLike | undefined;
+  locks: LockManagerLike | undefined;
+}
+
+/** The refresh right this tab holds for one key. */
+interface Holding {
+  /** This tab shared a token while holding it: hand over only once that message has had time to land. */
+  published: boolean;
+}
+
+function noop(): void {}
+
+/**
+ * One client's connection to the other tabs of its namespace: shares what it fetches, adopts what
+ * they fetch (through the client's own door, `host.offer`), takes the per-key Web Lock before
+ * fetching, and relays sign-outs. Never throws at the client and never makes it wait without bound.
+ */
+export class BroadcastLink implements CoordinatorLink {
+  readonly #host: CoordinatorHost;
+  readonly #settings: BroadcastLinkSettings;
+  readonly #channel: ChannelLike | undefined;
+  /** Per key id: the tabs-side waits to wake when another tab's token for that key is adopted. */
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #holdings = new Map<string, Holding>();
+  /** Server-clock ms of the last sign-out this tab applied (its own or another tab's); 0 = none. */
+  #signedOutAt = 0;
+  #closed = false;
+
+  constructor(host: CoordinatorHost, settings: BroadcastLinkSettings) {
+    this.#host = host;
+    this.#settings = settings;
+    let channel = settings.channel;
+    try {
+      channel?.addEventListener('message', this.#onMessage);
+    } catch (error) {
+      channel = undefined;
+      host.emit({ type: 'coordinator-degraded', error });
+    }
+    this.#channel = channel;
+  }
+
+  async acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) throw signal.reason;
+    const locks = this.#settings.locks;
+    if (!locks || this.#closed) return noop;
+    const id = keyId(key);
+    const name = lockName(this.#settings.namespace, key);
+    let release: ReleaseLock | undefined;
+    try {
+      release = await requestLock(locks, name, { ifAvailable: true });
+    } catch (error) {
+      // e.g. SecurityError in an opaque origin: coordination is an optimisation, fetch locally.
+      this.#degraded(error);
+      return noop;
+    }
+    if (signal.aborted) {
+      release?.();
+      throw signal.reason;
+    }
+    if (release) return this.#hold(id, release, signal);
+    return this.#waitForLeader(id, name, locks, signal);
+  }
+
+  publish(key: TokenKey, token: string): void {
+    if (this.#closed || !this.#channel) return;
+    const holding = this.#holdings.get(keyId(key));
+    if (holding) holding.published = true;
+    try {
+      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, token, this.#signedOutAt));
+    } catch (error) {
+      // The token stays cached and served here; only the sharing failed.
+      this.#degraded(error);
+    }
+  }
+
+  invalidate(): void {
+    if (this.#closed) return;
+    // Strictly increasing, so a second sign-out in the same millisecond is still news to the others.
+    this.#signedOutAt = Math.max(this.#host.now(), this.#signedOutAt + 1);
+    if (!this.#channel) return;
+    try {
+      this.#channel.postMessage(signedOutMessage(this.#settings.namespace, this.#signedOutAt));
+    } catch (error) {
+      this.#degraded(error);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#channel) {
+      try {
+        this.#channel.removeEventListener('message', this.#onMessage);
+        this.#channel.close();
+      } catch {
+        // Closing is best effort; the tab is going away.
+      }
+    }
+    for (const waiters of [...this.#waiters.values()]) for (const wake of [...waiters]) wake();
+  }
+
+  /** Holds the lock for one attempt: until the client releases it, or the attempt is aborted (timeout, clear). */
+  #hold(id: string, release: ReleaseLock, signal: AbortSignal): () => void {
+    const holding: Holding = { published: false };
+    this.#holdings.set(id, holding);
+    let done = false;
+    const finish = (handover: boolean) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      if (this.#holdings.get(id) === holding) this.#holdings.delete(id);
+      // Released at once, a tab could take the lock before our token message reaches it and fetch
+      // again; kept a moment longer, it queues behind us and hears the message instead.
+      if (handover && this.#settings.handoverDelay > 0) this.#settings.timers.setTimeout(release, this.#settings.handoverDelay);
+      else release();
+    };
+    const onAbort = () => finish(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => finish(holding.published);
+  }
+
+  /**
+   * Another tab holds the key's lock, so it is refreshing. Resolves when its token is adopted (the
+   * client then finds it and skips the fetch), when the lock comes free (the leader finished, failed
+   * or its tab closed: our turn, and the client re-checks its cache first), or after `waitTimeout`
+   * (a stuck leader: fetch without the lock). Rejects only when the attempt itself is aborted.
+   */
+  #waitForLeader(id: string, name: string, locks: LockManagerLike, signal: AbortSignal): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      const queued = new AbortController();
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.#settings.timers.clearTimeout(timer);
+        this.#removeWaiter(id, wake);
+        signal.removeEventListener('abort', onAbort);
+        queued.abort();
+        outcome();
+      };
+      const wake = () => settle(() => resolve(noop));
+      const onAbort = () => settle(() => reject(signal.reason));
+      const timer = this.#settings.timers.setTimeout(wake, this.#settings.waitTimeout);
+      this.#addWaiter(id, wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+      requestLock(locks, name, { signal: queued.signal }).then(
+        (release) => {
+          if (!release) return;
+          if (settled) release();
+          else settle(() => resolve(this.#hold(id, release, signal)));
+        },
+        // Our own abort after settling, or a failing lock manager: either way the bound still holds.
+        noop,
+      );
+    });
+  }
+
+  readonly #onMessage = (event: ChannelMessage): void => {
+    if (this.#closed) return;
+    const message = readMessage(event?.data, this.#settings.namespace);
+    if (!message) return;
+    if (message.type === 'signed-out') {
+      // Already applied (or older than one we applied): replaying it would sign out a newer session.
+      if (message.epoch <= this.#signedOutAt) return;
+      this.#signedOutAt = message.epoch;
+      this.#host.signOut();
+      return;
+    }
+    const admission = admitSharedToken(message.token, {
+      now: this.#host.now(),
+      minValidityMs: this.#host.minValidity * 1000,
+      sessionId: this.#sessionId(),
+      signedOutAt: this.#signedOutAt,
+      senderEpoch: message.epoch,
+    });
+    if (!admission.ok) return;
+    let accepted = false;
+    try {
+      accepted = this.#host.offer(message.key, message.token);
+    } catch (error) {
+      this.#degraded(error);
+    }
+    // Adopted tokens are never posted again: only tokens this tab fetched itself are published.
+    if (accepted) for (const wake of [...(this.#waiters.get(keyId(message.key)) ?? [])]) wake();
+  };
+
+  #sessionId(): string | undefined {
+    try {
+      const sid = this.#settings.sessionId();
+      return typeof sid === 'string' ? sid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #addWaiter(id: string, wake: () => void): void {
+    let waiters = this.#waiters.get(id);
+    if (!waiters) this.#waiters.set(id, (waiters = new Set()));
+    waiters.add(wake);
+  }
+
+  #removeWaiter(id: string, wake: () => void): void {
+    const waiters = this.#waiters.get(id);
+    if (!waiters?.delete(wake) || waiters.size > 0) return;
+    this.#waiters.delete(id);
+  }
+
+  #degraded(error: unknown): void {
+    try {
+      this.#host.emit({ type: 'coordinator-degraded', error });
+    } catch {
+      // A host that cannot hear us still must not break.
+    }
+  }
+}

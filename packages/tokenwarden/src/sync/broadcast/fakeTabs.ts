@@ -1,0 +1,138 @@
+/**
+ * A browser in a box for the coordinator's unit tests: several "tabs", each a real token client
+ * with a `broadcastCoordinator`, sharing one in-memory channel bus, one in-memory lock manager and
+ * one fake token server. Time is whatever the test's fake timers say. Not exported from the package.
+ */
+import { type TokenClient, type TokenClientOptions, createTokenClient } from '../../client';
+import type { FetchToken, FetchTokenContext, FetchTokenResult, NetworkSource, TokenEvent, TokenKey } from '../../types';
+import { type BroadcastCoordinatorOptions, broadcastCoordinator } from './broadcastCoordinator';
+import { InMemoryBroadcast, InMemoryLocks } from './testing';
+
+function base64url(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** An unsigned-looking JWT: tokenwarden reads claims, it never verifies signatures. */
+export function makeJwt(claims: Record<string, unknown>): string {
+  return `${base64url({ alg: 'ES256', typ: 'JWT' })}.${base64url(claims)}.c2ln`;
+}
+
+/** Claims of a JWT, for assertions. */
+export function claimsOf(token: string | null): Record<string, unknown> {
+  if (token === null) throw new Error('expected a token, got null');
+  const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(atob(part)) as Record<string, unknown>;
+}
+
+export interface ServerCall {
+  tab: string;
+  key: TokenKey;
+  signal: AbortSignal;
+  /** Answers this call now (held calls only). */
+  answer(result?: FetchTokenResult): void;
+  /** Fails this call (held calls only), as a dropped connection does. */
+  fail(error?: unknown): void;
+}
+
+/** The token endpoint every tab talks to. Counts calls; can hold answers until the test releases them. */
+export class FakeTokenServer {
+  readonly calls: ServerCall[] = [];
+  ttl: number;
+  sid: string | undefined = 'sess_1';
+  /** While true, calls wait for `answer()`/`fail()` (a slow or stuck server). */
+  hold = false;
+  /** Answer `null` (signed out) from now on. */
+  signedOut = false;
+  #serial = 0;
+
+  constructor(ttl: number) {
+    this.ttl = ttl;
+  }
+
+  /** A token as this server would mint it at `at` (ms). */
+  mint(at = Date.now(), extra: Record<string, unknown> = {}): string {
+    const iat = Math.floor(at / 1000);
+    return makeJwt({ sub: 'user_1', ...(this.sid === undefined ? {} : { sid: this.sid }), iat, exp: iat + this.ttl, n: ++this.#serial, ...extra });
+  }
+
+  callsFor(tab: string): ServerCall[] {
+    return this.calls.filter((call) => call.tab === tab);
+  }
+
+  fetchToken(tab: string): FetchToken {
+    return (context: FetchTokenContext) =>
+      new Promise<FetchTokenResult>((resolve, reject) => {
+        // Minted when the request reaches the server, answered whenever the test says.
+        const minted = this.signedOut ? null : this.mint();
+        const call: ServerCall = {
+          tab,
+          key: { template: context.template, organizationId: context.organizationId, audience: context.audience },
+          signal: context.signal,
+          answer: (result = minted) => resolve(result),
+          fail: (error = new TypeError('Failed to fetch')) => reject(error),
+        };
+        this.calls.push(call);
+        if (!this.hold) call.answer();
+      });
+  }
+}
+
+export interface FakeTab {
+  readonly name: string;
+  readonly client: TokenClient;
+  readonly events: TokenEvent[];
+}
+
+const alwaysOnline: NetworkSource = { observable: true, isOnline: () => true, subscribe: () => () => undefined };
+const noWake = { subscribe: () => () => undefined };
+
+export interface TabsWorldOptions {
+  ttl?: number;
+  namespace?: string;
+  coordinator?: Partial<BroadcastCoordinatorOptions>;
+  client?: Partial<TokenClientOptions>;
+}
+
+export function createTabsWorld(options: TabsWorldOptions = {}) {
+  const namespace = options.namespace ?? 'app';
+  const bus = new InMemoryBroadcast();
+  const locks = new InMemoryLocks();
+  const server = new FakeTokenServer(options.ttl ?? 60);
+  const tabs = new Map<string, FakeTab>();
+
+  function open(name: string, overrides: { coordinator?: Partial<BroadcastCoordinatorOptions>; client?: Partial<TokenClientOptions> } = {}): FakeTab {
+    const coordinator = broadcastCoordinator({
+      namespace,
+      channel: bus.factory(name),
+      locks: locks.factory(name),
+      ...options.coordinator,
+      ...overrides.coordinator,
+    });
+    const client = createTokenClient({
+      fetchToken: server.fetchToken(name),
+      network: alwaysOnline,
+      wake: noWake,
+      clock: { now: () => Date.now() },
+      random: () => 1,
+      coordinator,
+      ...options.client,
+      ...overrides.client,
+    });
+    const events: TokenEvent[] = [];
+    client.subscribe((event) => events.push(event));
+    const tab = { name, client, events };
+    tabs.set(name, tab);
+    return tab;
+  }
+
+  /** The tab is closed: the browser frees its locks and channels; none of its code runs again. */
+  function close(name: string): void {
+    locks.closeTab(name);
+    bus.closeTab(name);
+    // Stops the dropped client's timers; its link is already cut off from the others.
+    tabs.get(name)?.client.destroy();
+    tabs.delete(name);
+  }
+
+  return { namespace, bus, locks, server, tabs, open, close };
+}

@@ -1,0 +1,64 @@
+/** The options of `navigator.locks.request` the coordinator uses (always exclusive mode). */
+export interface LockRequestOptions {
+  ifAvailable?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The part of the Web Locks API (`navigator.locks`) the coordinator uses: `request` calls
+ * `callback` with the lock (or `null` when `ifAvailable` and someone else holds it) and holds the
+ * lock until the promise the callback returns settles. The browser also frees it when the holding
+ * tab or worker goes away, which is what makes a closed leader harmless.
+ */
+export interface LockManagerLike {
+  request<T>(name: string, options: LockRequestOptions, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
+}
+
+/** Returns the lock manager, or `undefined` where there is none (every tab then fetches for itself). */
+export type LocksFactory = () => LockManagerLike | undefined;
+
+/** `navigator.locks` where present (browsers, workers); `undefined` elsewhere (Node 20, old Safari). */
+export const defaultLocksFactory: LocksFactory = () => {
+  if (typeof navigator === 'undefined' || navigator === null) return undefined;
+  // Typed as the DOM's LockManager (absent in older browsers despite the type), so the compiler
+  // checks it fits LockManagerLike.
+  const locks = navigator.locks as LockManager | undefined;
+  return locks && typeof locks.request === 'function' ? locks : undefined;
+};
+
+/** Lets go of a held lock. Calling it again does nothing. */
+export type ReleaseLock = () => void;
+
+/**
+ * Asks for the exclusive lock `name` and, once granted, holds it until the returned release
+ * function is called. With `ifAvailable`, resolves `undefined` at once when another holder has it.
+ * Rejects when the request fails (an aborted `signal`, a `SecurityError` in an opaque origin).
+ */
+export function requestLock(locks: LockManagerLike, name: string, options: LockRequestOptions): Promise<ReleaseLock | undefined> {
+  return new Promise((resolve, reject) => {
+    let letGo!: () => void;
+    const held = new Promise<void>((done) => {
+      letGo = done;
+    });
+    let released = false;
+    const release: ReleaseLock = () => {
+      if (released) return;
+      released = true;
+      letGo();
+    };
+    try {
+      locks
+        .request(name, options, (lock) => {
+          if (lock === null || lock === undefined) {
+            resolve(undefined);
+            return undefined;
+          }
+          resolve(release);
+          return held;
+        })
+        .catch(reject);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}

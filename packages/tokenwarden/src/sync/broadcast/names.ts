@@ -1,0 +1,15 @@
+import { keyId } from '../../keys';
+import type { TokenKey } from '../../types';
+
+/** The channel every tab of `namespace` shares. */
+export function channelName(namespace: string): string {
+  return `tokenwarden:${namespace}`;
+}
+
+/**
+ * The Web Lock whose holder refreshes `key` for every tab of `namespace`. Built on `keyId`, the
+ * cache's own collision-free serialisation, so two keys never share a lock and one key never has two.
+ */
+export function lockName(namespace: string, key: TokenKey): string {
+  return `tokenwarden:${namespace}:${keyId(key)}`;
+}
