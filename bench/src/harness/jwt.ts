@@ -1,14 +1,27 @@
-import { randomBytes } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 
-const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+const b64url = (value: string | Uint8Array) => Buffer.from(value).toString('base64url');
+
+export interface TokenSigner {
+  sign(payload: Record<string, unknown>): Promise<string>;
+}
 
 /**
- * An RS256-labelled JWT with a random signature. None of the peers verifies token signatures in the
- * browser (they cannot hold the issuer's keys); Auth0 insists on the `RS256` label, hence the header.
+ * Signs like the devserver does (ES256 through WebCrypto), so each server spends the same work per
+ * token and time ratios compare libraries, not servers. The header is labelled RS256 because
+ * auth0-spa-js refuses any other label; no browser library verifies signatures (it cannot hold the
+ * issuer's key), so the label is never checked against the bytes.
  */
-export function unsignedJwt(payload: Record<string, unknown>): string {
+export async function createSigner(): Promise<TokenSigner> {
+  const { privateKey } = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])) as CryptoKeyPair;
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'bench' }));
-  return `${header}.${b64url(JSON.stringify(payload))}.${randomBytes(32).toString('base64url')}`;
+  return {
+    async sign(payload) {
+      const input = `${header}.${b64url(JSON.stringify(payload))}`;
+      const signature = await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, Buffer.from(input));
+      return `${input}.${b64url(new Uint8Array(signature))}`;
+    },
+  };
 }
 
 /** `exp` (seconds) of a JWT, or undefined when the value is not a JWT. */

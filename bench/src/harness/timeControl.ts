@@ -94,6 +94,26 @@ export class TimeControl {
     performance.now = () => this.monotonicNow();
   }
 
+  /**
+   * Puts the platform's own `Date` and `performance.now` back until the returned function is
+   * called: micro-benchmarks must not charge the libraries for this harness's clock wrappers.
+   * Only valid in real mode with no jump or skew in force (the clocks then agree anyway).
+   */
+  withNativeClock(): () => void {
+    if (this.#virtual || this.#clientSkew !== 0) throw new Error('withNativeClock() needs real time and no skew');
+    const patchedDate = globalThis.Date;
+    const patchedPerf = performance.now;
+    const jump = this.#jump;
+    if (jump === 0) {
+      globalThis.Date = RealDate;
+      performance.now = real.perfNow;
+    }
+    return () => {
+      globalThis.Date = patchedDate;
+      performance.now = patchedPerf;
+    };
+  }
+
   /** Time on the servers' clock, ms since the epoch. */
   trueNow(): number {
     return (this.#virtual ? this.#virtualNow : real.DateNow()) + this.#jump;

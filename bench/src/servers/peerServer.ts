@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { unsignedJwt } from '../harness/jwt';
+import { createSigner } from '../harness/jwt';
 
 /**
  * One loopback HTTP server that speaks each peer's own token protocol, minting tokens on the same
@@ -15,7 +15,8 @@ import { unsignedJwt } from '../harness/jwt';
  * - Firebase Auth (through `connectAuthEmulator`): `accounts:signUp`, `accounts:lookup` and the
  *   securetoken `token` endpoint, at the emulator's URL layout.
  *
- * Refresh tokens are accepted without reuse detection: rotation policy is not what is measured.
+ * Tokens are ES256-signed as the devserver's are (same work per token on every server). Refresh
+ * tokens are accepted without reuse detection: rotation policy is not what is measured.
  */
 
 export interface PeerServerOptions {
@@ -63,19 +64,20 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
   const idTokenTtl = 36_000;
   const nowSeconds = () => Math.floor(options.now() / 1000);
   let url = '';
+  const signer = await createSigner();
+  const jwt = (payload: Record<string, unknown>) => signer.sign(payload);
   /** authorization code -> the nonce the client sent to /authorize (OIDC echoes it in the ID token). */
   const codes = new Map<string, { nonce: string | undefined }>();
 
-  const accessToken = (sub: string, extra: Record<string, unknown> = {}) => {
+  const accessToken = (sub: string, extra: Record<string, unknown> = {}): Promise<string> => {
     const iat = nowSeconds();
-    return unsignedJwt({ iss: url, sub, aud: 'bench-api', iat, exp: iat + ttl, jti: randomUUID(), ...extra });
-  };
-  const idToken = (sub: string, clientId: string, nonce: string | undefined) => {
-    const iat = nowSeconds();
-    return unsignedJwt({ iss: `${url}/`, sub, aud: clientId, iat, exp: iat + idTokenTtl, ...(nonce ? { nonce } : {}) });
+    return jwt({ iss: url, sub, aud: 'bench-api', iat, exp: iat + ttl, jti: randomUUID(), ...extra });
   };
 
-  const oauthToken = (params: Record<string, string>, res: ServerResponse, issuer: string) => {
+  const idTokens = new Map<string, string>();
+  /** A JWT, as Keycloak's are (keycloak-js decodes it); the others treat it as opaque. */
+  let refreshToken: string | undefined;
+  const oauthToken = async (params: Record<string, string>, res: ServerResponse, issuer: string): Promise<void> => {
     const clientId = params['client_id'] ?? 'bench-client';
     let nonce: string | undefined;
     if (params['grant_type'] === 'authorization_code') {
@@ -88,12 +90,16 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
     } else if (params['grant_type'] !== 'refresh_token' || !params['refresh_token']) {
       return send(res, 400, { error: 'unsupported_grant_type' });
     }
-    const id = unsignedJwt({ iss: issuer, sub: 'user_bench', aud: clientId, iat: nowSeconds(), exp: nowSeconds() + idTokenTtl, ...(nonce ? { nonce } : {}) });
+    // One signature per refresh, as on the devserver: the long-lived ID and refresh tokens are
+    // signed once and reused (only the sign-in's ID token carries a fresh nonce).
+    const mintId = () => jwt({ iss: issuer, sub: 'user_bench', aud: clientId, iat: nowSeconds(), exp: nowSeconds() + idTokenTtl, ...(nonce ? { nonce } : {}) });
+    const idKey = `${issuer} ${clientId}`;
+    const id = nonce ? await mintId() : (idTokens.get(idKey) ?? idTokens.set(idKey, await mintId()).get(idKey)!);
+    refreshToken ??= await jwt({ typ: 'Refresh', sub: 'user_bench', iat: nowSeconds(), exp: nowSeconds() + 30 * 86_400, jti: randomUUID() });
     send(res, 200, {
-      access_token: accessToken('user_bench'),
+      access_token: await accessToken('user_bench'),
       id_token: id,
-      // A JWT, as Keycloak's are (keycloak-js decodes it); the others treat it as opaque.
-      refresh_token: unsignedJwt({ typ: 'Refresh', sub: 'user_bench', iat: nowSeconds(), exp: nowSeconds() + 30 * 86_400, jti: randomUUID() }),
+      refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: ttl,
       scope: params['scope'] ?? 'openid profile email offline_access',
@@ -101,9 +107,9 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
   };
 
   const firebaseUser = { localId: 'user_bench', email: 'bench@example.invalid', emailVerified: true, providerUserInfo: [], createdAt: '0', lastLoginAt: '0' };
-  const firebaseIdToken = () => {
+  const firebaseIdToken = (): Promise<string> => {
     const iat = nowSeconds();
-    return unsignedJwt({ iss: 'https://securetoken.google.com/bench', aud: 'bench', auth_time: iat, user_id: 'user_bench', sub: 'user_bench', iat, exp: iat + ttl, firebase: { sign_in_provider: 'anonymous' } });
+    return jwt({ iss: 'https://securetoken.google.com/bench', aud: 'bench', auth_time: iat, user_id: 'user_bench', sub: 'user_bench', iat, exp: iat + ttl, firebase: { sign_in_provider: 'anonymous' } });
   };
 
   const server = createServer((req, res) => {
@@ -116,7 +122,7 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
       if (req.method === 'POST' && path === '/auth/v1/token') {
         const grant = target.searchParams.get('grant_type');
         if (grant !== 'password' && grant !== 'refresh_token') return send(res, 400, { error: 'unsupported_grant_type' });
-        const at = accessToken('user_bench', { role: 'authenticated', session_id: 'sess_bench' });
+        const at = await accessToken('user_bench', { role: 'authenticated', session_id: 'sess_bench' });
         return send(res, 200, {
           access_token: at,
           token_type: 'bearer',
@@ -136,22 +142,23 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
         res.writeHead(302, { location: back.href, 'content-length': 0 });
         return res.end();
       }
-      if (req.method === 'POST' && path === '/oauth/token') return oauthToken(params, res, `${url}/`);
-      if (req.method === 'POST' && path === '/realms/bench/protocol/openid-connect/token') return oauthToken(params, res, `${url}/realms/bench`);
+      if (req.method === 'POST' && path === '/oauth/token') return await oauthToken(params, res, `${url}/`);
+      if (req.method === 'POST' && path === '/realms/bench/protocol/openid-connect/token') return await oauthToken(params, res, `${url}/realms/bench`);
       // Firebase Auth, emulator URL layout
       if (req.method === 'POST' && path === '/identitytoolkit.googleapis.com/v1/accounts:signUp') {
-        return send(res, 200, { kind: 'identitytoolkit#SignupNewUserResponse', idToken: firebaseIdToken(), refreshToken: `rt_${randomUUID()}`, expiresIn: String(ttl), localId: 'user_bench' });
+        return send(res, 200, { kind: 'identitytoolkit#SignupNewUserResponse', idToken: await firebaseIdToken(), refreshToken: `rt_${randomUUID()}`, expiresIn: String(ttl), localId: 'user_bench' });
       }
       if (req.method === 'POST' && path === '/identitytoolkit.googleapis.com/v1/accounts:lookup') {
         return send(res, 200, { kind: 'identitytoolkit#GetAccountInfoResponse', users: [firebaseUser] });
       }
       if (req.method === 'POST' && path === '/securetoken.googleapis.com/v1/token') {
+        const idToken = await firebaseIdToken();
         return send(res, 200, {
-          access_token: firebaseIdToken(),
+          access_token: idToken,
           expires_in: String(ttl),
           token_type: 'Bearer',
           refresh_token: `rt_${randomUUID()}`,
-          id_token: firebaseIdToken(),
+          id_token: idToken,
           user_id: 'user_bench',
           project_id: 'bench',
         });
