@@ -25,6 +25,7 @@ import type {
 } from './types';
 import { defaultWakeSource } from './visibility';
 
+/** Options of {@link createTokenClient}; only `fetchToken` is required. */
 export interface TokenClientOptions {
   /** Mints a token for a key. Resolve `null` when the user is signed out. */
   fetchToken: FetchToken;
@@ -47,7 +48,7 @@ export interface TokenClientOptions {
   network?: NetworkSource;
   /** @default visibilitychange (visible) and focus where a document exists */
   wake?: WakeSource;
-  /** Shares tokens and elects one refresher across tabs or processes. */
+  /** Shares tokens and elects one refresher across tabs or processes. @default none: each client fetches on its own */
   coordinator?: Coordinator;
   /** Jitter source, for deterministic tests. @default Math.random */
   random?: () => number;
@@ -66,6 +67,7 @@ export interface TokenEntrySnapshot {
   refreshing: boolean;
 }
 
+/** What `client.snapshot()` returns: the client's view of time, network and every key. Never contains a raw token. */
 export interface TokenClientSnapshot {
   /** Server-corrected now, ms. */
   now: number;
@@ -75,6 +77,10 @@ export interface TokenClientSnapshot {
   entries: TokenEntrySnapshot[];
 }
 
+/**
+ * A token client, made by {@link createTokenClient}. Create one per session (user) and keep it for
+ * the life of the session; `destroy()` it when the session's UI goes away for good.
+ */
 export interface TokenClient {
   /**
    * A token with more than `minValidity` left, or `null` when signed out.
@@ -84,13 +90,17 @@ export interface TokenClient {
   getToken(options?: GetTokenOptions): Promise<string | null>;
   /** The cached token if it is servable right now, else `null`. Synchronous, no side effects. */
   peekToken(key?: TokenKey): string | null;
+  /** Hears every {@link TokenEvent}; returns the unsubscribe function. */
   subscribe(listener: TokenEventListener): () => void;
   /** Sign-out: forget every token, abort fetches in flight (their callers get `null`). */
   clear(): void;
   /** `clear()` plus stop every timer and listener; later calls reject with code `destroyed`. */
   destroy(): void;
+  /** What the network source says now (or, where it cannot observe the network, what failures taught). */
   isOnline(): boolean;
+  /** Timing and state of every key, for dashboards and debugging. Never contains a raw token. */
   snapshot(): TokenClientSnapshot;
+  /** True after `destroy()`. */
   readonly destroyed: boolean;
 }
 

@@ -13,7 +13,18 @@ function hasBrand(value: unknown): value is TokenError {
   return candidate[BRAND] === true && typeof candidate.code === 'string';
 }
 
-/** Base class of every tokenwarden error. Never carries a raw token. */
+/**
+ * Base class of every tokenwarden error. Never carries a raw token. Switch on `code`; use the
+ * static `is()` guards rather than `instanceof` (they work across bundles and realms).
+ *
+ * @example
+ * try {
+ *   await client.getToken();
+ * } catch (error) {
+ *   if (!TokenError.is(error)) throw error;
+ *   console.warn(error.code); // 'offline' | 'fetch_failed' | 'invalid_token' | 'destroyed' | 'aborted'
+ * }
+ */
 export class TokenError extends Error {
   declare readonly [BRAND]: true;
   readonly code: TokenErrorCode;
@@ -37,6 +48,16 @@ export class TokenError extends Error {
 /**
  * No usable token and the network is (or behaves as) unreachable. `cause` holds the last network
  * failure when requests were attempted. This is never "signed out": that is `null`.
+ *
+ * @example
+ * try {
+ *   const token = await client.getToken();
+ *   if (token === null) return showSignIn();
+ *   return callApi(token);
+ * } catch (error) {
+ *   if (OfflineError.is(error)) return showOfflineBanner(); // retry when `online` fires
+ *   throw error;
+ * }
  */
 export class OfflineError extends TokenError {
   constructor(message = 'Offline: no usable token and the token endpoint is unreachable', options?: { cause?: unknown }) {
@@ -50,7 +71,14 @@ export class OfflineError extends TokenError {
   }
 }
 
-/** The token endpoint answered with an error status (5xx, 429 after retries, or another 4xx). */
+/**
+ * The token endpoint answered with an error status (5xx, 429 after retries, or another 4xx).
+ *
+ * @example
+ * catch (error) {
+ *   if (TokenFetchError.is(error) && error.retryAfter) scheduleRetry(error.retryAfter);
+ * }
+ */
 export class TokenFetchError extends TokenError {
   /** HTTP status of the last answer. */
   readonly status: number;
@@ -64,6 +92,7 @@ export class TokenFetchError extends TokenError {
     this.retryAfter = options?.retryAfter;
   }
 
+  /** @example if (TokenFetchError.is(err)) console.warn('token endpoint answered', err.status); */
   static override is(value: unknown): value is TokenFetchError {
     return hasBrand(value) && value.code === 'fetch_failed';
   }
@@ -79,7 +108,14 @@ export type InvalidTokenReason =
   | 'too-short-lived'
   | 'bad-response';
 
-/** A token (or a token endpoint body) that cannot be used. Nothing was cached. */
+/**
+ * A token (or a token endpoint body) that cannot be used. Nothing was cached.
+ *
+ * @example
+ * catch (error) {
+ *   if (InvalidTokenError.is(error)) reportMisconfiguredIssuer(error.reason); // e.g. 'missing-claims'
+ * }
+ */
 export class InvalidTokenError extends TokenError {
   readonly reason: InvalidTokenReason;
 
@@ -89,6 +125,7 @@ export class InvalidTokenError extends TokenError {
     this.reason = reason;
   }
 
+  /** @example if (InvalidTokenError.is(err)) console.error('unusable token:', err.reason); */
   static override is(value: unknown): value is InvalidTokenError {
     return hasBrand(value) && value.code === 'invalid_token';
   }

@@ -1,5 +1,6 @@
 import type { TokenEvent } from './types';
 
+/** A `client.subscribe` listener. It runs synchronously; a throwing listener never breaks the client. */
 export type TokenEventListener = (event: TokenEvent) => void;
 
 /** Synchronous fan-out. A throwing listener is reported asynchronously and never breaks the engine. */

@@ -1,6 +1,7 @@
 export { createTokenClient } from './client';
 export { broadcastCoordinator } from './sync/broadcast';
 export type { BroadcastCoordinatorOptions } from './sync/broadcast';
+export type { ChannelFactory, ChannelLike, ChannelMessage, LockManagerLike, LockRequestOptions, LocksFactory } from './sync/broadcast';
 export type { TokenClient, TokenClientOptions, TokenClientSnapshot, TokenEntrySnapshot } from './client';
 export { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 export type { InvalidTokenReason, TokenErrorCode } from './errors';

@@ -16,6 +16,9 @@ function decodeSegment(segment: string): string {
  * Reads a JWT's payload without verifying the signature: the token came from our own token
  * endpoint over TLS, and the resource server verifies it. Checks only what expiry logic relies on.
  * Errors never include the token.
+ *
+ * @example
+ * const { sub, exp } = decodeJwt(token); // for display; throws InvalidTokenError if unusable
  */
 export function decodeJwt(token: unknown): TokenClaims {
   if (typeof token !== 'string') {

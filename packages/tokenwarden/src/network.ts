@@ -57,6 +57,11 @@ function browserGlobals(): { target: EventTargetLike; navigator: { onLine: boole
  * The default source: `navigator.onLine` plus `online`/`offline` events where they exist; elsewhere
  * (Node, React Native without NetInfo) always online and marked unobservable, so the client learns
  * from failures instead.
+ *
+ * @example
+ * // What createTokenClient uses when `network` is not given; useful to wrap or to read directly.
+ * const network = defaultNetworkSource();
+ * network.subscribe((online) => console.log(online ? 'online' : 'offline'));
  */
 export function defaultNetworkSource(): NetworkSource {
   const browser = browserGlobals();

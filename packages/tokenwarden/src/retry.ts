@@ -29,6 +29,10 @@ export function clampDelay(ms: number): number {
 /**
  * `Retry-After` as delta-seconds or HTTP-date, in ms from `now`. Undefined when absent or unreadable;
  * a date in the past means "now" (0).
+ *
+ * @example
+ * parseRetryAfter('120'); // 120000
+ * parseRetryAfter(res.headers.get('retry-after')); // undefined when absent
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value == null) return undefined;

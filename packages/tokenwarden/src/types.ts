@@ -8,13 +8,16 @@
  * workspace and differs from `undefined` (the source's default).
  */
 export interface TokenKey {
+  /** Token template (a named token shape on the issuer, e.g. `'supabase'`). @default undefined (the source's default template) */
   template?: string | undefined;
+  /** Organization the token is for; `null` = the personal workspace. @default undefined (the session's active organization) */
   organizationId?: string | null | undefined;
+  /** Audience (`aud`) to ask for. @default undefined (the issuer's default audience) */
   audience?: string | undefined;
 }
 
 export interface GetTokenOptions extends TokenKey {
-  /** Ignore the cached token and wait for a freshly minted one (joins a refresh already in flight). */
+  /** Ignore the cached token and wait for a freshly minted one (joins a refresh already in flight). @default false */
   skipCache?: boolean;
 }
 
@@ -29,6 +32,19 @@ export interface FetchTokenContext extends TokenKey {
  */
 export type FetchTokenResult = string | { token: string; serverTime?: number | undefined } | null;
 
+/**
+ * Mints a token for the key in `context`; the one thing an app must give `createTokenClient`.
+ * Throw an error with a numeric `status` (and `headers` or `retryAfter`) for HTTP failures so
+ * tokenwarden can tell "retry" (5xx, 429, network) from "signed out" (401/403/404/422).
+ *
+ * @example
+ * const fetchToken: FetchToken = async ({ template, signal }) => {
+ *   const res = await fetch(`/api/token?template=${template ?? ''}`, { signal });
+ *   if (res.status === 401) return null;
+ *   if (!res.ok) throw Object.assign(new Error('token endpoint failed'), { status: res.status, headers: res.headers });
+ *   return (await res.json()).jwt;
+ * };
+ */
 export type FetchToken = (context: FetchTokenContext) => Promise<FetchTokenResult>;
 
 /** Wall-clock time in ms since the epoch, plus an optional monotonic reading (ms, any origin). */
@@ -38,6 +54,7 @@ export interface Clock {
   monotonic?(): number;
 }
 
+/** Whatever the timer provider's `setTimeout` returns; only handed back to its `clearTimeout`. */
 export type TimerHandle = unknown;
 
 /** The timer functions tokenwarden uses; swap them in tests or exotic runtimes. */
@@ -72,6 +89,21 @@ export interface TokenClaims {
   [claim: string]: unknown;
 }
 
+/**
+ * What `client.subscribe(listener)` hears, as a union on `type`:
+ * `fetch-start` (a request for `key` begins: first fetch, proactive refresh, forced, or after expiry),
+ * `token` (a new token was accepted, from a fetch or another tab/process; `refreshAt` is when it will
+ * be refreshed), `fetch-error` (an attempt failed; `willRetry`, `retryIn` ms), `signed-out`,
+ * `online` / `offline`, `cleared` (sign-out, here or in another participant), `evicted` (an unread
+ * key was dropped), `coordinator-degraded` (cross-tab/fleet sharing failed; the client carries on alone).
+ * Events never carry a token except `token` itself.
+ *
+ * @example
+ * client.subscribe((event) => {
+ *   if (event.type === 'signed-out') router.push('/sign-in');
+ *   if (event.type === 'fetch-error' && !event.willRetry) report(event.error);
+ * });
+ */
 export type TokenEvent =
   | { type: 'fetch-start'; key: TokenKey; reason: 'cold' | 'refresh' | 'forced' | 'expired' }
   | { type: 'token'; key: TokenKey; token: string; claims: TokenClaims; origin: 'fetch' | 'coordinator'; refreshAt: number }
@@ -83,6 +115,7 @@ export type TokenEvent =
   | { type: 'evicted'; key: TokenKey }
   | { type: 'coordinator-degraded'; error: unknown };
 
+/** The `type` of every {@link TokenEvent}: `'fetch-start' | 'token' | …`. */
 export type TokenEventType = TokenEvent['type'];
 
 /**
@@ -119,6 +152,12 @@ export interface CoordinatorLink {
   close(): void;
 }
 
+/**
+ * Shares tokens and elects one refresher among several clients (tabs, processes). Ready ones:
+ * `broadcastCoordinator` (browser tabs) and `redisCoordinator` from `tokenwarden/redis` (servers).
+ * Pass one as `createTokenClient({ coordinator })`.
+ */
 export interface Coordinator {
+  /** Called once by the client it is given to; returns that client's link. */
   connect(host: CoordinatorHost): CoordinatorLink;
 }

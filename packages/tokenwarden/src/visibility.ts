@@ -19,6 +19,13 @@ export function createWakeSource(setup: (wake: () => void) => (() => void) | voi
   };
 }
 
+/**
+ * The default wake-up source: the document becoming visible and the window gaining focus, where a
+ * document exists; elsewhere a source that never fires (React Native: use `appStateWakeSource`).
+ *
+ * @example
+ * const client = createTokenClient({ fetchToken, wake: defaultWakeSource() }); // same as omitting `wake`
+ */
 export function defaultWakeSource(): WakeSource {
   const g = globalThis as { document?: { visibilityState?: string } & Partial<EventTargetLike> } & Partial<EventTargetLike>;
   const doc = g.document;

@@ -1,6 +1,7 @@
 import type { FetchToken, FetchTokenContext, FetchTokenResult } from '../types';
 import { badResponse, discardBody, readJson, serverTimeOf, statusError } from './response';
 
+/** Options of `httpTokenSource`. */
 export interface HttpTokenSourceOptions {
   /** Origin (and optional path prefix) of the token API, e.g. `https://clerk.example.com`. */
   baseUrl: string | URL;
@@ -10,7 +11,7 @@ export interface HttpTokenSourceOptions {
   fetch?: typeof globalThis.fetch;
   /** The session lives in a cookie, usually on another origin. @default 'include' */
   credentials?: RequestCredentials;
-  /** Extra request headers. In Node, which has no cookie jar, pass `{ cookie }` here. */
+  /** Extra request headers. In Node, which has no cookie jar, pass `{ cookie }` here. @default none */
   headers?: HeadersInit;
 }
 

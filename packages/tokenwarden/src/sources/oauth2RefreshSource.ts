@@ -11,16 +11,17 @@ export interface RefreshTokenStore {
   set(token: string | null): void | Promise<void>;
 }
 
+/** Options of `oauth2RefreshSource`. */
 export interface OAuth2RefreshSourceOptions {
   /** The authorization server's token endpoint, e.g. `https://auth.example.com/oauth/token`. */
   tokenEndpoint: string | URL;
   /** Sent as `client_id` in the body (a public client, RFC 6749 section 2.3). */
   clientId: string;
-  /** Seeds the default in-memory store. Give this or `store`, not both. */
+  /** Seeds the default in-memory store. Give this or `store`, not both. @default none */
   refreshToken?: string;
-  /** Keeps the rotated refresh token. Give this or `refreshToken`, not both. */
+  /** Keeps the rotated refresh token. Give this or `refreshToken`, not both. @default memoryStore(refreshToken) */
   store?: RefreshTokenStore;
-  /** Sent as `scope` (may narrow the grant, RFC 6749 section 6). */
+  /** Sent as `scope` (may narrow the grant, RFC 6749 section 6). @default none: the grant's full scope */
   scope?: string;
   /** @default globalThis.fetch, looked up at call time */
   fetch?: typeof globalThis.fetch;
@@ -162,7 +163,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** The default store: the refresh token in a closure, gone with the page or process. */
+/**
+ * The default store: the refresh token in a closure, gone with the page or process.
+ *
+ * @example
+ * const store = memoryStore(initialRefreshToken);
+ * const source = oauth2RefreshSource({ tokenEndpoint, clientId, store });
+ */
 export function memoryStore(initial: string | null): RefreshTokenStore {
   let token = initial;
   return {

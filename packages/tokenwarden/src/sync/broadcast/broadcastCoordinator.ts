@@ -11,6 +11,7 @@ export const DEFAULT_WAIT_TIMEOUT = 3_000;
 /** How long (ms) a tab that just shared a token keeps the key's lock, so its message lands first. */
 export const DEFAULT_HANDOVER_DELAY = 50;
 
+/** Options of {@link broadcastCoordinator}; only `namespace` is required. */
 export interface BroadcastCoordinatorOptions {
   /**
    * Which tabs share tokens: every client with the same namespace in the same origin. Channel
@@ -21,6 +22,7 @@ export interface BroadcastCoordinatorOptions {
   /**
    * The session this tab is signed in to. A shared token whose `sid` claim names another session
    * is refused (when both are known), so a tab never serves another session's token.
+   * @default undefined: tokens are not checked against a session
    */
   sessionId?: string | (() => string | undefined);
   /**

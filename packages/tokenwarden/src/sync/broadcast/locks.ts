@@ -1,6 +1,8 @@
 /** The options of `navigator.locks.request` the coordinator uses (always exclusive mode). */
 export interface LockRequestOptions {
+  /** Give up at once (the callback gets `null`) when another holder has the lock. @default false */
   ifAvailable?: boolean;
+  /** Abandons the wait for the lock when aborted. @default none */
   signal?: AbortSignal;
 }
 

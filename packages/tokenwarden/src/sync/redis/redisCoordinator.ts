@@ -14,6 +14,7 @@ export const DEFAULT_REDIS_WAIT_TIMEOUT = 8_000;
 /** After a Redis failure, how long to work locally before trying Redis again, ms. */
 export const DEFAULT_RETRY_INTERVAL = 1_000;
 
+/** Options of {@link redisCoordinator}; `redis` is required. */
 export interface RedisCoordinatorOptions {
   /**
    * Your ioredis client (`new Redis(url)`), shared with the rest of your app. The coordinator runs

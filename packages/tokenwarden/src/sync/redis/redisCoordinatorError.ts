@@ -2,6 +2,13 @@
  * What a `coordinator-degraded` event carries when Redis failed or was too slow. Built from the
  * failure's message only: ioredis errors keep the command's arguments (which include the JWT being
  * shared) on a `command` property, so the original error is never passed along as `cause`.
+ *
+ * @example
+ * client.subscribe((event) => {
+ *   if (event.type === 'coordinator-degraded' && event.error instanceof RedisCoordinatorError) {
+ *     metrics.increment('tokenwarden.redis.degraded', { operation: event.error.operation });
+ *   }
+ * });
  */
 export class RedisCoordinatorError extends Error {
   /** Which step failed: 'claim', 'publish', 'release', 'invalidate' or 'subscribe'. */
