@@ -2,7 +2,8 @@
  * The API reference: TypeDoc reads the public entry points (typedoc.json) and this renders one
  * Markdown page per import path into docs/api, readable on GitHub and small enough to review in a
  * diff. It also enforces the documentation rules of the public API:
- *   - every export has a summary (TypeDoc's `notDocumented` validation, as an error);
+ *   - every export has a summary, and every type it mentions is exported too (TypeDoc's
+ *     `notExported` validation);
  *   - every exported function and class, and every static guard, has an `@example`;
  *   - every optional field of an exported `…Options` interface states its `@default`.
  *
@@ -35,14 +36,29 @@ const SECTIONS = [
 ];
 
 const problems = [];
-const text = (parts) => Comment.combineDisplayParts(parts ?? []).trim();
+/** Comment text as Markdown; `{@link X}` becomes `X` in code style. */
+const text = (parts) =>
+  Comment.combineDisplayParts((parts ?? []).map((part) => (part.kind === 'inline-tag' ? { kind: 'code', text: `\`${part.text.trim()}\`` } : part))).trim();
+const oneLine = (value) => value.replace(/\s+/g, ' ').trim();
 const anchor = (name) => name.toLowerCase().replace(/[^a-z0-9_-]/g, '');
 const commentOf = (reflection) => reflection.comment ?? reflection.signatures?.[0]?.comment;
 
+/**
+ * `@example` blocks as fenced code. TypeDoc fences an unfenced example whole, including a title on
+ * its first line (`@example React Native`); the title is moved out of the code here.
+ */
 function exampleBlocks(comment, lang) {
   return (comment?.getTags('@example') ?? []).map((tag) => {
-    const body = text(tag.content);
-    return body.includes('```') ? body : `\`\`\`${lang}\n${body}\n\`\`\``;
+    let body = text(tag.content).replace(/^```\w*\n([\s\S]*?)\n?```$/, '$1');
+    if (body.includes('```')) return body;
+    let title = '';
+    const [first, ...rest] = body.split('\n');
+    if (rest.length > 0 && /^[A-Za-z][\w .-]*$/.test(first) && !/^(const|let|var|await|import|return|if|function|try|new|client)\b/.test(first)) {
+      title = `${first}:\n\n`;
+      body = rest.join('\n');
+    }
+    const language = lang === 'tsx' || /<[A-Z][\w.]*[\s/>]/.test(body) ? 'tsx' : 'ts';
+    return `${title}\`\`\`${language}\n${body}\n\`\`\``;
   });
 }
 
@@ -59,7 +75,7 @@ function typeParams(list) {
 
 function params(signature) {
   return (signature.parameters ?? [])
-    .map((p) => `${p.flags.isRest ? '...' : ''}${p.name}${p.flags.isOptional || p.defaultValue ? '?' : ''}: ${p.type}`)
+    .map((p) => `${p.flags.isRest ? '...' : ''}${p.name === '__namedParameters' ? 'props' : p.name}${p.flags.isOptional || p.defaultValue ? '?' : ''}: ${p.type}`)
     .join(', ');
 }
 
@@ -69,7 +85,7 @@ function signatureLine(name, signature, prefix = 'function ') {
 
 /** Own public members of a class or interface (inherited Error fields and internals left out). */
 function membersOf(reflection) {
-  return (reflection.children ?? []).filter((m) => !m.flags.isPrivate && !m.flags.isProtected && !m.name.startsWith('[') && !(m.flags.isInherited && m.inheritedFrom?.reflection === undefined));
+  return (reflection.children ?? []).filter((m) => !m.kindOf(ReflectionKind.Constructor) && !m.flags.isPrivate && !m.flags.isProtected && !m.name.startsWith('[') && !(m.flags.isInherited && m.inheritedFrom?.reflection === undefined));
 }
 
 function memberLine(member) {
@@ -86,15 +102,15 @@ function renderMembers(owner, lines, lang) {
   lines.push('', '| Member | Description |', '| --- | --- |');
   for (const member of members) {
     const comment = commentOf(member);
-    const summary = text(comment?.summary).replace(/\n+/g, ' ');
+    const summary = oneLine(text(comment?.summary));
     const fallback = defaultOf(comment);
     const description = [summary, fallback !== undefined ? `Default: \`${fallback}\`.` : ''].filter(Boolean).join(' ');
     lines.push(`| \`${memberLine(member).replace(/\|/g, '\\|').replace(/\n/g, '` `')}\` | ${description.replace(/\|/g, '\\|')} |`);
     if (owner.name.endsWith('Options') && owner.kindOf(ReflectionKind.Interface) && member.flags.isOptional && fallback === undefined) {
       problems.push(`${owner.name}.${member.name}: optional option without @default`);
     }
-    if (member.flags.isStatic && member.signatures && exampleBlocks(comment, lang).length === 0) {
-      problems.push(`${owner.name}.${member.name}: static method without @example`);
+    if (member.flags.isStatic && member.name === 'is' && exampleBlocks(comment, lang).length === 0) {
+      problems.push(`${owner.name}.${member.name}: static guard without @example`);
     }
   }
   const examples = members.flatMap((m) => exampleBlocks(commentOf(m), lang).map((block) => ({ name: m.name, block })));
@@ -116,17 +132,21 @@ function renderDeclaration(reflection, lang) {
     const extended = reflection.extendedTypes?.length ? ` extends ${reflection.extendedTypes.join(', ')}` : '';
     code.push(`interface ${reflection.name}${typeParams(reflection.typeParameters)}${extended}`);
   } else if (reflection.kindOf(ReflectionKind.TypeAlias)) {
-    code.push(`type ${reflection.name}${typeParams(reflection.typeParameters)} = ${reflection.type}`);
+    // A long union reads best one member per line.
+    const type = reflection.type;
+    const body = type?.type === 'union' && String(type).length > 100 ? `\n  | ${type.types.join('\n  | ')}` : ` ${type}`;
+    code.push(`type ${reflection.name}${typeParams(reflection.typeParameters)} =${body}`);
   } else {
     code.push(`const ${reflection.name}: ${reflection.type}${reflection.defaultValue ? ` = ${reflection.defaultValue}` : ''}`);
   }
   lines.push(`\`\`\`ts\n${code.join('\n')}\n\`\`\``);
   const summary = text(comment?.summary);
   if (summary) lines.push('', summary);
+  else problems.push(`${reflection.name}: exported without a TSDoc summary`);
   const signature = reflection.signatures?.[0];
   const described = (signature?.parameters ?? []).filter((p) => text(p.comment?.summary));
   if (described.length) {
-    lines.push('', ...described.map((p) => `- \`${p.name}\`: ${text(p.comment.summary).replace(/\n+/g, ' ')}`));
+    lines.push('', ...described.map((p) => `- \`${p.name}\`: ${oneLine(text(p.comment.summary))}`));
   }
   const fallback = defaultOf(comment);
   if (fallback !== undefined) lines.push('', `Default: \`${fallback}\`.`);
