@@ -63,6 +63,8 @@ export class DemoApp {
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #stopStore: (() => void) | undefined;
   #tabSync = false;
+  /** The last `cleared` event came from another tab (through the coordinator). */
+  #clearedRemotely = false;
 
   constructor(deps: DemoAppDeps) {
     this.#deps = deps;
@@ -287,8 +289,12 @@ export class DemoApp {
       const key = findDemoKey(event.key);
       if (key) this.activity(key.id).tokens++;
     }
+    if (event.type === 'cleared') this.#clearedRemotely = event.origin === 'remote';
     if (event.type === 'signed-out' && this.#session) {
-      this.#enterSignedOut('The session was revoked or ended: getToken() resolved null.', 'signed-out state', 'the page stopped reading');
+      const reason = this.#clearedRemotely
+        ? 'Another tab of this session signed out, or found the session revoked.'
+        : 'The session was revoked or ended: getToken() resolved null.';
+      this.#enterSignedOut(reason, 'signed-out state', 'the page stopped reading');
     }
     this.#changed();
   }

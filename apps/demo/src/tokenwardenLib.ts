@@ -1,7 +1,3 @@
-/**
- * The library as the page uses it, in one place. `httpTokenSource` comes from the sources barrel
- * until the package's main entry exports it.
- */
-export { OfflineError, createTokenClient } from 'tokenwarden';
-export type { Coordinator, TokenClient, TokenEntrySnapshot, TokenClientSnapshot, TokenEvent, TokenKey } from 'tokenwarden';
-export { httpTokenSource } from '../../../packages/tokenwarden/src/sources/index';
+/** The library as the page uses it, in one place (Vite and tsconfig alias `tokenwarden` to its sources). */
+export { broadcastCoordinator, createTokenClient, httpTokenSource, OfflineError } from 'tokenwarden';
+export type { Coordinator, TokenClient, TokenClientSnapshot, TokenEntrySnapshot, TokenEvent, TokenKey } from 'tokenwarden';
