@@ -31,7 +31,7 @@ const started = realMs();
 const rows: Row[] = [];
 try {
   const limits = await physicalLimits(bench);
-  log(`physical limits: failed request ${formatNumber(limits.failedRequestMs)} ms, token round trip ${formatNumber(limits.tokenRoundTripMs)} ms`);
+  log(`physical limits: failed request ${formatNumber(limits.failedRequestMs)} ms, token round trip: devserver ${formatNumber(limits.tokenRoundTripMs)} ms, peer server ${formatNumber(limits.peerRoundTripMs)} ms`);
   for (const scenario of scenarios) {
     if (only && !only.includes(scenario.id)) continue;
     log(`${scenario.title}`);

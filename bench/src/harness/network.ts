@@ -1,5 +1,14 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { isIP } from 'node:net';
+import { realMs } from './stats';
+
+/** One finished request, timed in real ms (`realMs()`), for ratios to "the round trip itself". */
+export interface RequestTiming {
+  endpoint: string;
+  ok: boolean;
+  startedAt: number;
+  endedAt: number;
+}
 
 /**
  * The only way out of the benchmark process: a `fetch` over node:http that
@@ -57,6 +66,12 @@ export class NetworkSimulator {
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 6 });
   /** A port nothing listens on: what an offline request really costs to fail. */
   #closedPort = 9;
+  #recent: RequestTiming[] = [];
+
+  /** The last requests that finished (at most 50), oldest first. */
+  get recent(): readonly RequestTiming[] {
+    return this.#recent;
+  }
 
   get online(): boolean {
     return this.#online;
@@ -118,12 +133,18 @@ export class NetworkSimulator {
     const endpoint = `${method} ${url.pathname}`;
     this.#byEndpoint.set(endpoint, (this.#byEndpoint.get(endpoint) ?? 0) + 1);
     this.#inFlight++;
+    const startedAt = realMs();
+    let ok = false;
     try {
       // Offline: a real connection attempt to a closed loopback port, so failing costs what it costs.
       const target = this.#online ? url : new URL(`http://127.0.0.1:${this.#closedPort}/`);
-      return await this.#send(target, method, headers, body, signal, init.redirect ?? 'follow');
+      const response = await this.#send(target, method, headers, body, signal, init.redirect ?? 'follow');
+      ok = response.ok;
+      return response;
     } finally {
       this.#inFlight--;
+      this.#recent.push({ endpoint, ok, startedAt, endedAt: realMs() });
+      if (this.#recent.length > 50) this.#recent.shift();
     }
   };
 

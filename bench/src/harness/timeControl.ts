@@ -114,6 +114,15 @@ export class TimeControl {
     };
   }
 
+  /** Puts every global back (tests). */
+  uninstall(): void {
+    this.exitVirtual();
+    if (!this.#installed) return;
+    this.#installed = false;
+    globalThis.Date = RealDate;
+    performance.now = real.perfNow;
+  }
+
   /** Time on the servers' clock, ms since the epoch. */
   trueNow(): number {
     return (this.#virtual ? this.#virtualNow : real.DateNow()) + this.#jump;

@@ -8,6 +8,7 @@ import { packageVersion } from './packageVersion';
  */
 export const auth0: DrivenLibrary = {
   kind: 'driven',
+  server: 'peer',
   id: 'auth0',
   name: 'Auth0',
   pkg: packageVersion('@auth0/auth0-spa-js'),

@@ -9,6 +9,7 @@ let instances = 0;
  */
 export const firebase: DrivenLibrary = {
   kind: 'driven',
+  server: 'peer',
   id: 'firebase',
   name: 'Firebase',
   pkg: packageVersion('firebase'),

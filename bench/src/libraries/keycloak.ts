@@ -8,6 +8,7 @@ import { packageVersion } from './packageVersion';
  */
 export const keycloak: DrivenLibrary = {
   kind: 'driven',
+  server: 'peer',
   id: 'keycloak',
   name: 'keycloak-js',
   pkg: packageVersion('keycloak-js'),

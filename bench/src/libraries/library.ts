@@ -35,6 +35,8 @@ export interface DrivenLibrary {
   call: string;
   /** Configuration choices a skeptic should know about (defaults unless listed). */
   setup: string;
+  /** Which local server it talks to (time ratios divide by that server's own round trip). */
+  server: 'devserver' | 'peer';
   /** Signs in and returns a session that holds a fresh `ttl`-second token. */
   open(env: BenchEnv, ttl: number): Promise<LibrarySession>;
 }

@@ -9,6 +9,7 @@ import { packageVersion } from './packageVersion';
  */
 export const oidcClient: DrivenLibrary = {
   kind: 'driven',
+  server: 'peer',
   id: 'oidc',
   name: 'oidc-client-ts',
   pkg: packageVersion('oidc-client-ts'),

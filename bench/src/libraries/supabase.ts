@@ -9,6 +9,7 @@ let instances = 0;
  */
 export const supabase: DrivenLibrary = {
   kind: 'driven',
+  server: 'peer',
   id: 'supabase',
   name: 'Supabase',
   pkg: packageVersion('@supabase/auth-js'),

@@ -5,6 +5,7 @@ import type { DrivenLibrary } from './library';
 /** tokenwarden from this repository's sources, with its defaults, against the reference devserver. */
 export const tokenwarden: DrivenLibrary = {
   kind: 'driven',
+  server: 'devserver',
   id: 'tokenwarden',
   name: 'tokenwarden',
   pkg: 'tokenwarden (this repo, sources)',

@@ -3,26 +3,30 @@ import { formatNumber } from '../harness/stats';
 import { defineScenario } from '../registry';
 import { measured } from '../results';
 
-const TTL = 60;
+/**
+ * Five-minute tokens: longer than every library's refresh margin (Supabase's is 90 s, Auth0's 60 s),
+ * so what this row shows is the skew, not a margin that 60 s tokens already defeat (scenario 5).
+ */
+const TTL = 300;
 const SKEW_MS = 10 * 60_000;
 const READ_EVERY_MS = 100;
 
 /**
  * Scenario 6: the device clock is 10 minutes fast (the servers' is right). The app reads every
- * 100 ms for ten token lifetimes. Requests per token lifetime (ideal 1) and tokens handed out
+ * 100 ms for five lifetimes of 5-minute tokens. Requests per token lifetime (ideal 1) and tokens handed out
  * that had already expired by the server's clock (ideal 0).
  */
 export const clockSkew = defineScenario({
   id: 'skew',
   title: '6. Client clock 10 minutes fast',
   run: (context) => {
-    const cycles = context.quick ? 5 : 10;
+    const cycles = context.quick ? 2 : 5;
     const { time, net } = context.bench;
     return perLibrary(
       context,
       [
-        { id: 'skew-requests', scenario: '6', label: 'clock +10 min: requests per token lifetime', unit: 'requests per cycle (ideal: 1)' },
-        { id: 'skew-expired', scenario: '6', label: 'clock +10 min: expired tokens served', unit: 'share of reads (ideal: 0)' },
+        { id: 'skew-requests', scenario: '6', label: 'clock +10 min, 5-min tokens: requests per token lifetime', unit: 'requests per cycle (ideal: 1)' },
+        { id: 'skew-expired', scenario: '6', label: 'clock +10 min, 5-min tokens: expired tokens served', unit: 'share of reads (ideal: 0)' },
       ],
       async (library) => {
         time.enterVirtual();

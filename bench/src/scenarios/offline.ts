@@ -49,6 +49,7 @@ export const offline = defineScenario({
                 await time.advance(1_000);
                 net.setOnline(false);
                 if (variant === 'offline-none') time.jump(2 * TTL * 1000);
+                net.resetCounts();
                 const call = observe(time, () => session.getToken());
                 const settled = await driveUntilSettled(time, call, CAP_MS);
                 if (!settled) {
@@ -58,7 +59,7 @@ export const offline = defineScenario({
                   return;
                 }
                 totals.push(settled.realMs + settled.virtualMs);
-                answer = outcome(settled, time.trueNow());
+                answer = `${outcome(settled, time.trueNow())} after ${net.total} request attempt${net.total === 1 ? '' : 's'}`;
               });
             } finally {
               net.setOnline(true);

@@ -1,6 +1,6 @@
 import { perLibrary, withSession } from '../harness/drive';
 import { jwtExp } from '../harness/jwt';
-import { physicalLimits } from '../harness/physicalLimits';
+import { physicalLimits, roundTripFor } from '../harness/physicalLimits';
 import { formatRatio, median, realMs } from '../harness/stats';
 import { defineScenario } from '../registry';
 import type { Cell } from '../results';
@@ -14,7 +14,8 @@ const OUTAGE_MS = 10_000;
  * Scenario 4: the token expired during an outage in which the app kept asking every 100 ms (so each
  * library sits in whatever retry or cooldown state its policy leads to). The network comes back
  * (`online` fires, requests work again) and the app keeps asking every 100 ms. Time from "network
- * back" to the first fresh token handed out, as a ratio to one bare token round trip.
+ * back" to the first fresh token handed out, as a ratio to the round trip that delivered it
+ * (1× is the physical limit: the first request after the network returns brings the token).
  */
 export const reconnect = defineScenario({
   id: 'reconnect',
@@ -24,11 +25,12 @@ export const reconnect = defineScenario({
     const { time, net } = context.bench;
     return perLibrary(
       context,
-      [{ id: 'reconnect', scenario: '4', label: 'network back → fresh token handed out', unit: '× one token round trip' }],
+      [{ id: 'reconnect', scenario: '4', label: 'network back → fresh token handed out', unit: '× the round trip that delivered it' }],
       async (library) => {
-        const totals: number[] = [];
+        const ratios: number[] = [];
         let capped = false;
-        for (let r = 0; r < context.repeats; r++) {
+        // Single events are timed, so more of them (cheap on the virtual clock).
+        for (let r = 0; r < Math.max(9, context.repeats); r++) {
           time.enterVirtual();
           try {
             await withSession(library, context, TTL, async (session) => {
@@ -54,15 +56,23 @@ export const reconnect = defineScenario({
               }
               if (!freshAt) {
                 capped = true;
-                totals.push(CAP_MS);
-              } else totals.push(freshAt.real + freshAt.virtual);
+                ratios.push(CAP_MS / roundTripFor(limits, library.server));
+                return;
+              }
+              // The floor is the round trip that delivered the token, timed by the network layer:
+              // loopback round trips vary several-fold between runs here, so dividing by that very
+              // request leaves what the library added (waits, extra round trips), not server noise.
+              const finishedAt = startReal + freshAt.real;
+              const delivering = [...net.recent].reverse().find((r) => r.ok && r.endedAt <= finishedAt + 0.001 && r.startedAt >= startReal - 0.001);
+              const floor = delivering ? delivering.endedAt - delivering.startedAt : roundTripFor(limits, library.server);
+              ratios.push((freshAt.real + freshAt.virtual) / floor);
             });
           } finally {
             net.setOnline(true);
             time.exitVirtual();
           }
         }
-        const ratio = median(totals) / limits.tokenRoundTripMs;
+        const ratio = median(ratios);
         const cell: Cell = { kind: 'value', value: ratio, text: `${capped ? '>' : ''}${formatRatio(ratio)}`, ...(capped ? { lowerBound: true, detail: `no fresh token within ${CAP_MS / 1000} s` } : {}) };
         return { reconnect: cell };
       },
