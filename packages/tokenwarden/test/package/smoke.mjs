@@ -8,7 +8,7 @@
  * node_modules rather than installed, so the test needs no network.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,9 @@ try {
     symlinkSync(join(repoModules, name), link, 'dir');
   }
   cpSync(fixtures, project, { recursive: true });
+  // Stored as .txt so the repo's own TypeScript programs (tsconfig.test.json includes test/) leave
+  // them alone: they import the *packed* tokenwarden, which only exists in the consumer project.
+  for (const name of ['consumer.mts', 'consumer.cts']) renameSync(join(project, `${name}.txt`), join(project, name));
 
   step(run('node', ['esm.mjs'], project).trim());
   step(run('node', ['cjs.cjs'], project).trim());
