@@ -27,6 +27,8 @@ const { renderLibraries, renderTable } = await import('./report/table');
 const { renderSvg } = await import('./report/svg');
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
+// Read before any scenario moves the benchmark's clock.
+const today = new Date().toISOString().slice(0, 10);
 const started = realMs();
 const rows: Row[] = [];
 try {
@@ -42,7 +44,7 @@ try {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}`;
-const subtitle = `${quick ? 'quick run, ' : ''}${repeats} repeat(s) per median · ${machine} · ${new Date().toISOString().slice(0, 10)}`;
+const subtitle = `${quick ? 'quick run, ' : ''}${repeats} repeat(s) per median · ${machine} · ${today}`;
 const table = renderTable({ rows, libraries });
 const report = [
   `# tokenwarden benchmark results`,

@@ -28,7 +28,7 @@ describe('renderTable', () => {
 
   it('says where a peer does better', () => {
     const table = renderTable({ rows, libraries: libs });
-    expect(table).toContain('- 1 cost: Peer 1.5× vs tokenwarden 2.0×');
+    expect(table).toContain('- 1 cost: Peer 1.5 vs tokenwarden 2');
     expect(table).not.toContain('- 2 requests: Peer');
   });
 });

@@ -6,6 +6,10 @@ export interface TableInput {
   libraries: readonly Library[];
 }
 
+function precise(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}
+
 function escape(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
@@ -44,7 +48,8 @@ export function renderTable({ rows, libraries }: TableInput): string {
     for (const library of libraries) {
       const theirs = row.cells[library.id];
       if (library.id === 'tokenwarden' || !theirs || theirs.kind !== 'value' || theirs.lowerBound) continue;
-      if (theirs.value < ours.value) peerWins.push(`- ${row.scenario} ${row.label}: ${library.name} ${theirs.text} vs tokenwarden ${ours.text}`);
+      // Strictly lower, at full precision (a tie after rounding is still listed, with the digits).
+      if (theirs.value < ours.value) peerWins.push(`- ${row.scenario} ${row.label}: ${library.name} ${precise(theirs.value)} vs tokenwarden ${precise(ours.value)}`);
     }
   }
 
