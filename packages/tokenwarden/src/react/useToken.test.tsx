@@ -273,6 +273,33 @@ describe('useToken', () => {
     expect(source.fetchToken.mock.calls.length).toBeLessThanOrEqual(2);
   });
 
+  it('follows a new client given to the provider (a new session)', async () => {
+    const first = setup();
+    const second = setup();
+    const seen: Array<string | null> = [];
+    function Token() {
+      seen.push(useToken().token);
+      return null;
+    }
+    const view = render(
+      <TokenProvider client={first.client}>
+        <Token />
+      </TokenProvider>,
+    );
+    await flush();
+    const firstToken = seen.at(-1);
+    await flush(2_000); // a later iat, so the two sessions' tokens differ
+    view.rerender(
+      <TokenProvider client={second.client}>
+        <Token />
+      </TokenProvider>,
+    );
+    await flush();
+    expect(second.source.fetchToken).toHaveBeenCalledTimes(1);
+    expect(seen.at(-1)).toBe(second.client.peekToken());
+    expect(seen.at(-1)).not.toBe(firstToken);
+  });
+
   it('renders loading on the server without fetching', () => {
     const { client, source, wrapper: Wrapper } = setup();
     function Status() {
