@@ -21,14 +21,17 @@ export interface TokenState {
   /** Why there is no token (`offline` / `error`); `null` otherwise. */
   error: Error | null;
   /**
-   * Fetches a fresh token now (skipping the cache) and resolves with it (`null` when signed out).
-   * Rejects like `getToken()`; the state follows either way. A stable function.
+   * Fetches a fresh token now (skipping the cache). Resolves once the state shows the outcome and
+   * never rejects: a failure shows as `status`/`error`, so `onClick={refresh}` is safe. A stable
+   * function. (For the token itself, call `useGetToken()` with `{ skipCache: true }`.)
    */
-  refresh: () => Promise<string | null>;
+  refresh: () => Promise<void>;
 }
 
 /** The status to fall back to while the client holds no usable token for the key. */
 type TokenlessStatus = Exclude<TokenStatus, 'ready'>;
+
+function ignore(): void {}
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error('tokenwarden: fetchToken failed with a non-Error value', { cause: value });
@@ -74,7 +77,7 @@ export class TokenStore {
     this.#snapshot = this.#serverSnapshot;
   }
 
-  readonly refresh = (): Promise<string | null> => this.#load(true);
+  readonly refresh = (): Promise<void> => this.#load(true).then(ignore, ignore);
 
   readonly subscribe = (onStoreChange: () => void): (() => void) => {
     this.#listeners.add(onStoreChange);
@@ -169,7 +172,8 @@ export class TokenStore {
    */
   #planCutoffCheck(): void {
     this.#clearCutoffCheck();
-    if (this.#listeners.size === 0 || this.#client.destroyed || this.#status !== 'ready') return;
+    // Whenever a token is on screen, whatever the last answer was (a failed forced refresh leaves one).
+    if (this.#listeners.size === 0 || this.#client.destroyed || this.#snapshot.token === null) return;
     const snapshot = this.#client.snapshot();
     const entry = snapshot.entries.find((candidate) => keyId(candidate.key) === this.#keyId);
     if (entry?.cutoffAt === undefined) return;

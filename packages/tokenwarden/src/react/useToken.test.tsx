@@ -215,14 +215,22 @@ describe('useToken', () => {
     const { result } = renderToken(client);
     await flush();
     const { refresh } = result.current;
-    let refreshed: string | null = null;
-    await act(async () => {
-      refreshed = await refresh();
-    });
-    expect(serial(refreshed)).toBe(2);
+    await act(() => refresh());
     expect(serial(result.current.token)).toBe(2);
     expect(result.current.refresh).toBe(refresh);
     expect(source.fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('refresh() never rejects: a failure shows in the state instead', async () => {
+    const { client, network } = setup();
+    const { result } = renderToken(client);
+    await flush();
+    await act(async () => network.set(false));
+    await act(() => expect(result.current.refresh()).resolves.toBeUndefined());
+    expect(result.current.status).toBe('ready');
+    await flush(56_000);
+    await act(() => expect(result.current.refresh()).resolves.toBeUndefined());
+    expect(result.current.status).toBe('offline');
   });
 
   it('goes signed-out when the client is cleared elsewhere', async () => {
@@ -241,6 +249,17 @@ describe('useToken', () => {
     await flush(54_000);
     expect(result.current.status).toBe('ready');
     await flush(1_000);
+    expect(result.current).toMatchObject({ token: null, status: 'offline' });
+  });
+
+  it('still drops the token at its cutoff after a refresh() that failed while it was usable', async () => {
+    const { client, network } = setup();
+    const { result } = renderToken(client);
+    await flush();
+    await act(async () => network.set(false));
+    await act(() => result.current.refresh());
+    expect(result.current.status).toBe('ready');
+    await flush(56_000);
     expect(result.current).toMatchObject({ token: null, status: 'offline' });
   });
 
