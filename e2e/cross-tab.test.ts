@@ -8,9 +8,12 @@ import type { CrossTabState, TokenSeen } from './cross-tab/page/state';
 // BroadcastChannel and closing a tab only exist in a browser. The 60 s window is the issue's.
 
 const TABS = 5;
-/** With 10 s tokens a refresh starts 5 s before exp; iat is whole seconds, so a cycle is 4-5 s. */
+/**
+ * With 10 s tokens a refresh starts 5 s before exp. `iat` and the `Date` header the tabs learn the
+ * server clock from have whole seconds, so in real time one cycle lasts between 4 and 6 s.
+ */
 const CYCLE_MIN_S = 4;
-const CYCLE_MAX_S = 5;
+const CYCLE_MAX_S = 6;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -97,9 +100,9 @@ describe('broadcastCoordinator: 5 Chromium tabs against the real devserver', () 
 
     // Every request became a token (none lost or duplicated behind our back) ...
     expect(minted).toHaveLength(requests);
-    // ... one per cycle: consecutive tokens are a refresh cycle apart, never two in one cycle ...
+    // ... one per cycle: consecutive tokens are a refresh cycle apart, never two tabs racing in one cycle ...
     for (let i = 1; i < minted.length; i++) expect(minted[i]!.iat - minted[i - 1]!.iat).toBeGreaterThanOrEqual(CYCLE_MIN_S - 1);
-    // ... which over the window is 60 s / 4-5 s per cycle (plus the one in flight at the start), not 5 times that.
+    // ... which over the window is 60 s / 4-6 s per cycle (about 12), not 5 times that.
     expect(requests).toBeGreaterThanOrEqual(Math.floor(seconds / CYCLE_MAX_S) - 1);
     expect(requests).toBeLessThanOrEqual(Math.ceil(seconds / CYCLE_MIN_S) + 1);
 
@@ -111,8 +114,9 @@ describe('broadcastCoordinator: 5 Chromium tabs against the real devserver', () 
       expect(state.degraded).toEqual([]);
       expect(state.nullReads).toBe(0);
       expect(state.reads).toBeGreaterThan(300);
-      // Reads never waited for the network: a refresh always finished while the old token was served ...
-      expect(state.maxReadMs).toBeLessThan(250);
+      // Reads never waited for the network: every refresh started and finished while the old token was served ...
+      expect(Object.keys(state.fetchStarts).filter((reason) => reason !== 'refresh')).toEqual([]);
+      expect(state.maxReadMs).toBeLessThan(1_000);
       // ... and no read returned an expired token.
       expect(state.minRemainingMs).toBeGreaterThan(0);
     }
@@ -158,7 +162,9 @@ describe('broadcastCoordinator: 5 Chromium tabs against the real devserver', () 
     for (const state of await states()) {
       expect(state.errors).toEqual([]);
       expect(state.nullReads).toBe(0);
-      expect(state.maxReadMs).toBeLessThan(250);
+      // No read waited on the slow (1.5 s) endpoint: the old token was served until the new one came.
+      expect(Object.keys(state.fetchStarts).filter((reason) => reason !== 'refresh')).toEqual([]);
+      expect(state.maxReadMs).toBeLessThan(1_000);
     }
   }, 60_000);
 

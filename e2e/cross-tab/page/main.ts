@@ -19,6 +19,7 @@ const state: CrossTabState = {
   reads: 0,
   nullReads: 0,
   errors: [],
+  fetchStarts: {},
   maxReadMs: 0,
   minRemainingMs: Number.POSITIVE_INFINITY,
   tokens: [],
@@ -44,7 +45,9 @@ const client = createTokenClient({
 
 let reading = true;
 client.subscribe((event) => {
-  if (event.type === 'token') {
+  if (event.type === 'fetch-start') {
+    state.fetchStarts[event.reason] = (state.fetchStarts[event.reason] ?? 0) + 1;
+  } else if (event.type === 'token') {
     const { jti, iat, exp } = event.claims as { jti: string; iat: number; exp: number };
     state.tokens.push({ jti, iat, exp, origin: event.origin, at: Date.now() });
   } else if (event.type === 'signed-out' || event.type === 'cleared') {
@@ -83,6 +86,7 @@ const api: CrossTabApi = {
   resetReadStats() {
     state.reads = 0;
     state.nullReads = 0;
+    state.fetchStarts = {};
     state.maxReadMs = 0;
     state.minRemainingMs = Number.POSITIVE_INFINITY;
   },

@@ -14,6 +14,11 @@ export interface CrossTabState {
   reads: number;
   nullReads: number;
   errors: string[];
+  /**
+   * `fetch-start` events by reason. `refresh` is a background refresh while the token is still
+   * served; `expired` or `cold` means a read found no servable token and had to wait for one.
+   */
+  fetchStarts: Record<string, number>;
   /** Longest a single `getToken()` took, ms. */
   maxReadMs: number;
   /** Least validity (ms, by the local clock) left on any token a read returned. */
