@@ -1,22 +1,30 @@
 #!/usr/bin/env node
-// `npm test`: every suite of the repo, in order of cost. Type checks first (cheap, catch the most),
-// then one vitest run over unit, integration (real devserver), browser (real Chromium) and Redis
-// suites, then the packaging gates. Ends with one "N passed, N failed" line for CI.
+// `npm test`: every suite of the repo, cheapest first. Type checks (cheap, catch the most), then the
+// fast suites in parallel (unit, property, real-HTTP integration, React, Redis coordinator), then the
+// real-time suites one file at a time (real Chromium, the 8-process Redis fleet) so they never
+// compete for the machine's two cores, then the packaging gates. Ends with one
+// "N passed, N failed" line for CI.
+//
+//   node scripts/test.mjs              everything
+//   node scripts/test.mjs --typecheck  type checks only (npm run typecheck)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const failures = [];
+const typecheckOnly = process.argv.includes('--typecheck');
+const failedSteps = [];
+const counts = { passed: 0, failed: 0 };
+
 ensureDependencies(root);
 
-function step(name, command, args, options = {}) {
+function step(name, command, args) {
   process.stdout.write(`\n▶ ${name}\n`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
-  if (result.status !== 0) failures.push(name);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) failedSteps.push(name);
   return result.status === 0;
 }
 
@@ -32,26 +40,39 @@ for (const [name, project] of typeProjects) {
   if (existsSync(join(root, project))) step(`typecheck: ${name}`, bin('tsc'), ['-p', project, '--noEmit']);
 }
 
-const report = join(root, 'node_modules', '.cache', 'vitest-report.json');
-rmSync(report, { force: true });
-step('vitest: unit, integration, browser and Redis suites', bin('vitest'), [
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-]);
+/** Suites that run in real time with real browsers or many processes: one file at a time. */
+const REAL_TIME = ['e2e/', 'packages/tokenwarden/test/redis/fleet'];
 
-const pkg = JSON.parse(readFileSync(join(root, 'packages/tokenwarden/package.json'), 'utf8'));
-if (pkg.scripts?.['test:package']) step('packaging gates', 'npm', ['run', 'test:package', '--workspace', 'tokenwarden']);
-
-let passed = 0;
-let failed = 0;
-if (existsSync(report)) {
+function vitest(name, args) {
+  const reportDir = join(root, 'node_modules', '.cache');
+  mkdirSync(reportDir, { recursive: true });
+  const report = join(reportDir, `vitest-${name.replace(/\W+/g, '-')}.json`);
+  rmSync(report, { force: true });
+  const ok = step(`vitest: ${name}`, bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+  if (!existsSync(report)) {
+    counts.failed += 1;
+    return;
+  }
   const summary = JSON.parse(readFileSync(report, 'utf8'));
-  passed = summary.numPassedTests ?? 0;
-  failed = (summary.numFailedTests ?? 0) + (summary.numTotalTestSuites > 0 && summary.success === false && summary.numFailedTests === 0 ? 1 : 0);
+  counts.passed += summary.numPassedTests ?? 0;
+  counts.failed += summary.numFailedTests ?? 0;
+  // A suite that failed to load counts no test; make it count as a failure.
+  if (!ok && (summary.numFailedTests ?? 0) === 0) counts.failed += 1;
 }
-failed += failures.filter((name) => !name.startsWith('vitest')).length;
-if (failures.length > 0) process.stdout.write(`\nFailed steps: ${failures.join('; ')}\n`);
-process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
-process.exit(failures.length > 0 ? 1 : 0);
+
+if (!typecheckOnly) {
+  vitest('unit, property, integration, React and Redis coordinator suites', REAL_TIME.map((path) => `--exclude=${path}**`));
+  vitest('real Chromium and Redis fleet suites', ['--no-file-parallelism', ...REAL_TIME]);
+
+  const pkg = JSON.parse(readFileSync(join(root, 'packages/tokenwarden/package.json'), 'utf8'));
+  if (pkg.scripts?.['test:package']) {
+    if (!step('packaging gates (build, publint, attw, size-limit, API docs, tarball smoke test)', 'npm', ['run', 'test:package', '--workspace', 'tokenwarden'])) {
+      counts.failed += 1;
+    }
+  }
+}
+
+for (const name of failedSteps.filter((name) => name.startsWith('typecheck'))) counts.failed += 1;
+if (failedSteps.length > 0) process.stdout.write(`\nFailed steps: ${failedSteps.join('; ')}\n`);
+process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed\n`);
+process.exit(failedSteps.length > 0 ? 1 : 0);
