@@ -250,6 +250,17 @@ describe('clear() and destroy() (rule 14)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('clear() reports a sign-out (cleared, then signed-out); destroy() does not', async () => {
+    const { client, events } = setup();
+    await client.getToken();
+    client.clear();
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['cleared', 'signed-out']);
+    await client.getToken();
+    const before = events.length;
+    client.destroy();
+    expect(events.slice(before).map((e) => e.type)).toEqual(['cleared']);
+  });
+
   it('clear() drops tokens and timers; the next read fetches anew', async () => {
     const { client, source } = setup();
     await client.getToken();

@@ -216,7 +216,8 @@ class TokenClientImpl implements TokenClient {
 
   clear(): void {
     if (this.#destroyed) return;
-    this.#clearLocally('local');
+    // Same events as a sign-out seen by another tab, so one listener serves both.
+    this.#signOutLocally('local');
     this.#tellCoordinator(() => this.#link?.invalidate());
   }
 
