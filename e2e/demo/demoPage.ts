@@ -62,7 +62,7 @@ export class DemoPage {
     await this.page.getByRole('button', { name: 'Sign in' }).click();
     await this.expectSignedIn();
     const detail = await this.logEntries('signed in').first().locator('.log-detail').textContent();
-    const sessionId = /sess_\w+/.exec(detail ?? '')?.[0];
+    const sessionId = /sess_[\w-]+/.exec(detail ?? '')?.[0];
     if (!sessionId) throw new Error(`no session id in the "signed in" log line: ${detail}`);
     return sessionId;
   }
@@ -125,6 +125,12 @@ export class DemoPage {
   logEntries(title: string, key?: string): Locator {
     const keyFilter = key === undefined ? '' : `[data-key="${key}"]`;
     return this.page.locator(`[data-testid="log-entry"][data-title="${title}"]${keyFilter}`);
+  }
+
+  /** When (page clock, ms) the newest log line with this title was written, if any. */
+  async loggedAt(title: string, key?: string): Promise<number | undefined> {
+    const entry = this.logEntries(title, key).first();
+    return (await entry.count()) === 0 ? undefined : Number(await entry.getAttribute('data-at'));
   }
 
   async counter(name: 'requests' | 'hits' | 'errors'): Promise<number> {

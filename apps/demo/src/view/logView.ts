@@ -20,7 +20,7 @@ export class LogView {
     const rows = fresh.map((entry) =>
       h(
         'tr',
-        { 'data-testid': 'log-entry', 'data-kind': entry.kind, 'data-title': entry.title, 'data-tone': entry.tone, ...(entry.key ? { 'data-key': entry.key } : {}) },
+        { 'data-testid': 'log-entry', 'data-at': String(entry.at), 'data-kind': entry.kind, 'data-title': entry.title, 'data-tone': entry.tone, ...(entry.key ? { 'data-key': entry.key } : {}) },
         h('td', { class: 'log-time' }, clockTime(entry.at)),
         h('td', { class: 'log-title' }, entry.title),
         h('td', { class: 'log-key' }, entry.key ?? ''),
