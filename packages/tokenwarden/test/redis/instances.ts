@@ -33,7 +33,9 @@ export interface InstanceOptions {
 export function createInstance(name: string, redis: Redis, namespace: string, options: InstanceOptions = {}) {
   const ttl = options.ttl ?? 60;
   let minted = 0;
-  const fetchToken = vi.fn(async (context: FetchTokenContext) => freshJwt(ttl, { n: `${name}:${++minted}`, tpl: context.template ?? null }));
+  const fetchToken = vi.fn(async (context: FetchTokenContext) =>
+    freshJwt(ttl, { n: `${name}:${++minted}`, tpl: context.template ?? null }),
+  );
   const client = createTokenClient({
     fetchToken,
     network: fakeNetwork(),

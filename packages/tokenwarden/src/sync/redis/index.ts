@@ -2,6 +2,7 @@ export {
   DEFAULT_LOCK_TTL,
   DEFAULT_REDIS_TIMEOUT,
   DEFAULT_REDIS_WAIT_TIMEOUT,
+  DEFAULT_REFRESH_SPREAD,
   DEFAULT_RETRY_INTERVAL,
   redisCoordinator,
 } from './redisCoordinator';

@@ -13,6 +13,8 @@ export const DEFAULT_LOCK_TTL = 5_000;
 export const DEFAULT_REDIS_WAIT_TIMEOUT = 8_000;
 /** After a Redis failure, how long to work locally before trying Redis again, ms. */
 export const DEFAULT_RETRY_INTERVAL = 1_000;
+/** Longest random pause before a background refresh claims its key, ms. */
+export const DEFAULT_REFRESH_SPREAD = 500;
 
 /** Options of {@link redisCoordinator}; `redis` is required. */
 export interface RedisCoordinatorOptions {
@@ -45,6 +47,14 @@ export interface RedisCoordinatorOptions {
   /** After a Redis failure, how long to work locally before trying Redis again, ms. @default 1000 */
   retryInterval?: number;
   /**
+   * Longest random pause (ms) before a background refresh (the client still serves its token)
+   * claims its key in Redis. All instances reach a shared token's refresh point at the same
+   * instant; spread out, the first one refreshes and the others hear its token before their turn,
+   * so Redis sees about one claim per key per cycle instead of one per instance. Capped at a
+   * quarter of the token's remaining servable time; never applied when a caller waits. @default 500
+   */
+  refreshSpread?: number;
+  /**
    * The same `refreshMargin` you gave `createTokenClient`, so a token read from Redis that is
    * already due for refresh is refreshed (under the lock) instead of adopted as fresh.
    * @default ttl => min(max(17, 0.1 * ttl), 0.5 * ttl)
@@ -52,6 +62,8 @@ export interface RedisCoordinatorOptions {
   refreshMargin?: (ttlSeconds: number) => number;
   /** @default the global setTimeout/clearTimeout, looked up lazily */
   timers?: TimerProvider;
+  /** Source of the refresh spread, for deterministic tests. @default Math.random */
+  random?: () => number;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -64,7 +76,8 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const checked = nonNegative(name, value, fallback);
-  if (!Number.isInteger(checked) || checked === 0) throw new TypeError(`tokenwarden: redisCoordinator ${name} must be a positive integer (ms)`);
+  if (!Number.isInteger(checked) || checked === 0)
+    throw new TypeError(`tokenwarden: redisCoordinator ${name} must be a positive integer (ms)`);
   return checked;
 }
 
@@ -108,8 +121,10 @@ export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator 
     lockTtl: positiveInteger('lockTtl', options.lockTtl, DEFAULT_LOCK_TTL),
     waitTimeout: nonNegative('waitTimeout', options.waitTimeout, DEFAULT_REDIS_WAIT_TIMEOUT),
     retryInterval: nonNegative('retryInterval', options.retryInterval, DEFAULT_RETRY_INTERVAL),
+    refreshSpread: nonNegative('refreshSpread', options.refreshSpread, DEFAULT_REFRESH_SPREAD),
     refreshMargin,
     timers: options.timers ?? systemTimers,
+    random: options.random ?? Math.random,
   };
   return {
     connect: (host) => new RedisLink(host, settings),

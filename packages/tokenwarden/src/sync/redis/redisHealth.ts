@@ -41,6 +41,13 @@ export class RedisHealth {
     this.#emit({ type: 'coordinator-degraded', error });
   }
 
+  /** A failure off the `getToken()` path (pub/sub): reported, but no reason to stop calling Redis. */
+  warn(error: unknown): void {
+    if (this.#degraded) return;
+    this.#degraded = true;
+    this.#emit({ type: 'coordinator-degraded', error });
+  }
+
   succeeded(): void {
     this.#degraded = false;
   }

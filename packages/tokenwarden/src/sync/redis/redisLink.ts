@@ -21,9 +21,12 @@ export interface RedisLinkSettings {
   waitTimeout: number;
   /** Pause after a Redis failure before trying Redis again, ms. */
   retryInterval: number;
+  /** Longest random pause before a background refresh claims its key, ms. */
+  refreshSpread: number;
   /** The client's refresh margin (seconds before `exp`), to tell a fresh token from a due one. */
   refreshMargin: (ttlSeconds: number) => number;
   timers: TimerProvider;
+  random: () => number;
 }
 
 /** The freshest token this client is known to hold for a key (it published or adopted it). */
@@ -34,10 +37,12 @@ interface Known {
 
 /** The refresh lock this instance holds for one key. */
 interface Holding {
-  /** The token was shared while holding: waiters hear that, so the release needs no announcement. */
-  published: boolean;
-  /** The share in progress; the release goes after it so the lock never frees before the token is stored. */
-  sharing: Promise<unknown>;
+  readonly fence: string;
+  /**
+   * The share in progress, which also frees the lock when it stores the token: resolves true when
+   * it did (nothing left to release), false when the release must still be done.
+   */
+  sharing: Promise<boolean> | undefined;
 }
 
 /** One acquire's wait for news about its key: a token, a released lock, a sign-out. */
@@ -126,7 +131,11 @@ export class RedisLink implements CoordinatorLink {
       subscription = { ready: Promise.resolve(), close: noop };
     }
     this.#subscription = subscription;
-    withTimeout(settings.timers, settings.timeout, 'subscribe', () => subscription.ready).catch((error: unknown) => this.#health.failed(error));
+    // Off the getToken() path, so bounded by the longest wait for a message rather than `timeout`
+    // (a process still booting is often slower than that). Reconnects resubscribe on their own.
+    withTimeout(settings.timers, Math.max(settings.timeout, settings.waitTimeout), 'subscribe', () => subscription.ready).catch(
+      (error: unknown) => this.#health.warn(error),
+    );
   }
 
   async acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
@@ -154,11 +163,8 @@ export class RedisLink implements CoordinatorLink {
     this.#remember(id, token, claims);
     if (!this.#health.available) return;
     const holding = this.#holdings.get(id);
-    const sharing = this.#bumping.then(() => this.#share(key, token, claims));
-    if (holding) {
-      holding.published = true;
-      holding.sharing = sharing;
-    }
+    const sharing = this.#bumping.then(() => this.#share(key, token, claims, holding?.fence ?? ''));
+    if (holding) holding.sharing = sharing;
   }
 
   invalidate(): void {
@@ -192,6 +198,20 @@ export class RedisLink implements CoordinatorLink {
     const startJwt = this.#known.get(id)?.jwt;
     // The stored token we have already looked at (or hold): finding it again means "not refreshed yet".
     let judged = startJwt ?? '';
+    // A background refresh (the client still serves its token) first waits a random moment: every
+    // instance reaches the refresh point of a shared token at the same instant, and the first to
+    // claim usually delivers before the others' turn, so they never touch Redis for this key.
+    const spread = this.#spread(id);
+    if (spread > 0) {
+      const waiter = createWaiter();
+      this.#addWaiter(id, waiter);
+      try {
+        await this.#wait(waiter, this.#settings.random() * spread, signal);
+      } finally {
+        this.#removeWaiter(id, waiter);
+      }
+      if (this.#delivered(id, startJwt) || this.#closed) return noop;
+    }
     let current: Waiter | undefined;
     let deadlinePassed = false;
     const deadline = timers.setTimeout(() => {
@@ -209,7 +229,7 @@ export class RedisLink implements CoordinatorLink {
           const claim = await this.#claim(key, judged, fence);
           if (claim.state === 'won') {
             if (signal.aborted || this.#closed) {
-              this.#release(key, fence, true, Promise.resolve());
+              this.#release(key, fence, true);
               if (signal.aborted) throw signal.reason;
               return noop;
             }
@@ -242,11 +262,16 @@ export class RedisLink implements CoordinatorLink {
     const { names, lockTtl } = this.#settings;
     let reply: unknown;
     try {
-      reply = await this.#call('claim', CLAIM, [names.token(key), names.lock(key), names.epoch], [this.#epoch ?? '', judged, fence, lockTtl]);
+      reply = await this.#call(
+        'claim',
+        CLAIM,
+        [names.token(key), names.lock(key), names.epoch],
+        [this.#epoch ?? '', judged, fence, lockTtl],
+      );
     } catch (error) {
       // The claim may still run late (ioredis queues commands while reconnecting): release
       // behind it, so a late lock does not make the others wait for its expiry.
-      this.#release(key, fence, true, Promise.resolve());
+      this.#release(key, fence, true);
       throw error;
     }
     const claim = readClaim(reply);
@@ -257,7 +282,7 @@ export class RedisLink implements CoordinatorLink {
 
   /** The lock is ours until the client's fetch settles or the attempt is aborted. */
   #hold(key: TokenKey, id: string, fence: string, signal: AbortSignal): () => void {
-    const holding: Holding = { published: false, sharing: Promise.resolve() };
+    const holding: Holding = { fence, sharing: undefined };
     this.#holdings.set(id, holding);
     let released = false;
     const release = () => {
@@ -265,40 +290,57 @@ export class RedisLink implements CoordinatorLink {
       released = true;
       signal.removeEventListener('abort', release);
       if (this.#holdings.get(id) === holding) this.#holdings.delete(id);
-      // Without a shared token, the waiters must hear the lock is free (the fetch failed, or was
-      // skipped): one of them takes over at once instead of at the lock's expiry.
-      this.#release(key, fence, !holding.published, holding.sharing);
+      const sharing = holding.sharing;
+      if (!sharing) {
+        // No token to share (the fetch failed, or was skipped): the waiters must hear the lock is
+        // free, so one of them takes over at once instead of at the lock's expiry.
+        this.#release(key, fence, true);
+        return;
+      }
+      // Stored and announced, the waiters have the token; the lock went with the same script.
+      void sharing.then((freed) => {
+        if (!freed) this.#release(key, fence, true);
+      });
     };
     signal.addEventListener('abort', release, { once: true });
     return release;
   }
 
-  #release(key: TokenKey, fence: string, announce: boolean, after: Promise<unknown>): void {
+  #release(key: TokenKey, fence: string, announce: boolean): void {
     const { names } = this.#settings;
     const message = announce ? unlockMessage(key) : '';
-    after
-      .then(() => this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message]))
-      .then(
-        () => this.#health.succeeded(),
-        (error: unknown) => this.#health.failed(error),
-      );
+    this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message]).then(
+      () => this.#health.succeeded(),
+      (error: unknown) => this.#health.failed(error),
+    );
   }
 
-  /** Stores the token for the fleet until its cutoff and announces it. */
-  async #share(key: TokenKey, jwt: string, claims: TokenClaims): Promise<void> {
+  /**
+   * Stores the token for the fleet until its cutoff, announces it, and frees our lock (`fence`) in
+   * the same step. Resolves true when the token was stored (and so the lock freed).
+   */
+  async #share(key: TokenKey, jwt: string, claims: TokenClaims, fence: string): Promise<boolean> {
     const epoch = this.#epoch;
     // Never spoken to Redis: the first acquire learns the epoch; sharing waits for that.
-    if (epoch === undefined || this.#closed) return;
+    if (epoch === undefined || this.#closed) return false;
     const px = Math.floor(claims.exp * 1000 - this.#host.minValidity * 1000 - this.#host.now());
     // Redis must never hand out a token that is already below the cutoff.
-    if (px <= 0) return;
+    if (px <= 0) return false;
     const { names } = this.#settings;
     try {
-      const current = await this.#call('publish', PUBLISH, [names.token(key), names.epoch], [epoch, jwt, px, names.channel, tokenMessage(epoch, key, jwt)]);
+      const reply = await this.#call(
+        'publish',
+        PUBLISH,
+        [names.token(key), names.epoch, names.lock(key)],
+        [epoch, jwt, px, names.channel, tokenMessage(epoch, key, jwt), fence],
+      );
       this.#health.succeeded();
+      const [current, stored] = Array.isArray(reply) ? (reply as unknown[]) : [];
       if (typeof current === 'number') this.#syncEpoch(current, false);
+      return stored === 1;
     } catch (error) {
       this.#health.failed(error);
+      return false;
     }
   }
 
@@ -338,6 +380,17 @@ export class RedisLink implements CoordinatorLink {
     const now = this.#host.now();
     const refreshAt = exp * 1000 - this.#settings.refreshMargin(exp - iat) * 1000;
     return now < refreshAt && now < exp * 1000 - this.#host.minValidity * 1000;
+  }
+
+  /**
+   * How long a refresh of `id` may be spread, ms: up to `refreshSpread`, and at most a quarter of
+   * the time the client's token is still served (none when it has none: someone is waiting).
+   */
+  #spread(id: string): number {
+    const known = this.#known.get(id);
+    if (!known || this.#settings.refreshSpread <= 0) return 0;
+    const servedFor = known.claims.exp * 1000 - this.#host.minValidity * 1000 - this.#host.now();
+    return servedFor > 0 ? Math.min(this.#settings.refreshSpread, servedFor / 4) : 0;
   }
 
   #remember(id: string, jwt: string, claims: TokenClaims): void {

@@ -1,5 +1,5 @@
 import { unrefTimer } from '../../timers';
-import type { TimerProvider } from '../../types';
+import type { TimerHandle, TimerProvider } from '../../types';
 import { RedisCoordinatorError } from './redisCoordinatorError';
 
 /**
@@ -8,7 +8,12 @@ import { RedisCoordinatorError } from './redisCoordinatorError';
  */
 export function withTimeout<T>(timers: TimerProvider, ms: number, operation: string, call: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = timers.setTimeout(() => reject(RedisCoordinatorError.timeout(operation, ms)), ms);
+    let timer: TimerHandle = timers.setTimeout(() => {
+      // A busy process may have the answer already waiting in its socket: timers run before I/O
+      // in an event-loop turn, so give pending replies one more turn before calling Redis slow.
+      timer = timers.setTimeout(() => reject(RedisCoordinatorError.timeout(operation, ms)), 0);
+      unrefTimer(timer);
+    }, ms);
     unrefTimer(timer);
     let pending: Promise<T>;
     try {

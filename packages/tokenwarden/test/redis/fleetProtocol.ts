@@ -1,0 +1,42 @@
+/** Messages between the fleet runner (`fleet.ts`) and its worker processes (`fleetWorker.ts`). */
+
+export interface FleetWorkerConfig {
+  index: number;
+  redisPort: number;
+  namespace: string;
+  /** Keys read by every instance: templates k0..k(keys-1), the same across the fleet. */
+  keys: number;
+  /** Token lifetime, seconds. */
+  ttl: number;
+  /** Seconds below which a token is not served. */
+  minValidity: number;
+  /** Pause between two rounds of reading every key, ms. */
+  readInterval: number;
+  lockTtl: number;
+  waitTimeout: number;
+  /** Per Redis call, ms (the coordinator's default when absent). */
+  timeout?: number;
+  /** Refresh this many ms before the others (the crasher, so it is the one holding locks). */
+  earlierBy?: number;
+}
+
+export interface FleetCounters {
+  /** Requests to the token source. */
+  fetches: number;
+  /** `getToken()` calls that settled. */
+  reads: number;
+  /** `getToken()` calls that rejected or answered null. */
+  failures: number;
+  /** Reads that found a key, served before, below its cutoff: a refresh that came too late. */
+  gaps: number;
+  /** New tokens that arrived after the previous token of their key had passed its cutoff. */
+  late: number;
+  /** `coordinator-degraded` events. */
+  degraded: number;
+  /** Requests the token source left hanging after `hang`. */
+  hung: number;
+}
+
+export type ParentMessage = { type: 'start'; config: FleetWorkerConfig } | { type: 'report' } | { type: 'hang' } | { type: 'stop' };
+
+export type WorkerMessage = { type: 'ready'; index: number } | { type: 'report'; index: number; counters: FleetCounters };

@@ -1,0 +1,138 @@
+/**
+ * One instance of a server fleet, run as its own Node process (`node --import tsx`) by `fleet.ts`.
+ * It reads the same keys as every other instance, continuously, through a token client coordinated
+ * by Redis, with a token source that mints JWTs locally and counts every request. It reports its
+ * counters to the parent over IPC. On `hang`, its token source stops answering (a refresher stuck
+ * mid-request, about to be killed while holding locks).
+ */
+import { Redis } from 'ioredis';
+import { createTokenClient } from '../../src/client';
+import { defaultRefreshMargin } from '../../src/timing';
+import { redisCoordinator } from '../../src/sync/redis';
+import type { FetchTokenContext, TokenEvent } from '../../src/types';
+import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
+
+function send(message: WorkerMessage): void {
+  // The runner may be gone already (then 'disconnect' ends this process).
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function mint(ttl: number, template: string | undefined, serial: number, instance: number): string {
+  const iat = Math.floor(Date.now() / 1000);
+  const claims = { sub: 'fleet', iat, exp: iat + ttl, tpl: template ?? null, n: `${instance}:${serial}` };
+  return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.c2ln`;
+}
+
+async function run(config: FleetWorkerConfig): Promise<void> {
+  const counters: FleetCounters = { fetches: 0, reads: 0, failures: 0, gaps: 0, late: 0, degraded: 0, hung: 0 };
+  let hanging = false;
+  let serial = 0;
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port: config.redisPort,
+    lazyConnect: true,
+    // Back within half a second of Redis returning.
+    retryStrategy: (times) => Math.min(times * 50, 500),
+  });
+  redis.on('error', () => undefined);
+  await redis.connect();
+
+  // The crasher refreshes a little earlier than the others, so it is the one holding the locks.
+  const margin = config.earlierBy ? (ttl: number) => defaultRefreshMargin(ttl) + config.earlierBy! / 1000 : defaultRefreshMargin;
+  const fetchToken = async (context: FetchTokenContext): Promise<string> => {
+    counters.fetches++;
+    if (hanging) {
+      counters.hung++;
+      send({ type: 'report', index: config.index, counters: { ...counters } });
+      return new Promise<string>(() => undefined);
+    }
+    return mint(config.ttl, context.template, ++serial, config.index);
+  };
+  const client = createTokenClient({
+    fetchToken,
+    minValidity: config.minValidity,
+    refreshMargin: margin,
+    coordinator: redisCoordinator({
+      redis,
+      namespace: config.namespace,
+      lockTtl: config.lockTtl,
+      waitTimeout: config.waitTimeout,
+      ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+      refreshMargin: margin,
+    }),
+  });
+  // Per key: when its current token stops being served. A successor arriving later came too late.
+  const cutoffs = new Map<string | undefined, number>();
+  client.subscribe((event: TokenEvent) => {
+    if (event.type === 'token') {
+      const previous = cutoffs.get(event.key.template);
+      if (previous !== undefined && Date.now() > previous) counters.late++;
+      cutoffs.set(event.key.template, event.claims.exp * 1000 - config.minValidity * 1000);
+      return;
+    }
+    if (event.type !== 'coordinator-degraded') return;
+    counters.degraded++;
+    // FLEET_DEBUG=1 shows which Redis step failed when (never a token: the messages carry none).
+    if (process.env.FLEET_DEBUG)
+      console.log(`instance ${config.index} at ${Math.round(performance.now())} ms: ${(event.error as Error).message}`);
+  });
+
+  const templates = Array.from({ length: config.keys }, (_, i) => `k${i}`);
+  const served = new Array<boolean>(config.keys).fill(false);
+  const readOne = async (template: string, i: number) => {
+    // A key served before and not servable now: its refresh missed the cutoff.
+    if (served[i] && client.peekToken({ template }) === null) counters.gaps++;
+    try {
+      const token = await client.getToken({ template });
+      if (token === null) counters.failures++;
+      else served[i] = true;
+    } catch {
+      counters.failures++;
+    }
+    counters.reads++;
+  };
+
+  let stopped = false;
+  let warm = false;
+  const loop = async () => {
+    while (!stopped) {
+      await Promise.all(templates.map(readOne));
+      if (!warm) {
+        warm = true;
+        send({ type: 'ready', index: config.index });
+      }
+      await new Promise((resolve) => setTimeout(resolve, config.readInterval));
+    }
+  };
+
+  process.on('message', (raw) => {
+    const message = raw as ParentMessage;
+    if (message.type === 'report') send({ type: 'report', index: config.index, counters: { ...counters } });
+    else if (message.type === 'hang') hanging = true;
+    else if (message.type === 'stop') {
+      stopped = true;
+      send({ type: 'report', index: config.index, counters: { ...counters } });
+      client.destroy();
+      redis.disconnect();
+      process.exit(0);
+    }
+  });
+  void loop();
+}
+
+// The runner died or let go of us (a failed test, a killed vitest): never outlive it.
+process.on('disconnect', () => process.exit(0));
+
+process.once('message', (raw) => {
+  const message = raw as ParentMessage;
+  if (message.type === 'start') {
+    run(message.config).catch((error: unknown) => {
+      console.error('fleet worker failed to start', error);
+      process.exit(1);
+    });
+  }
+});
