@@ -71,10 +71,12 @@ describe('a fleet of 8 instances sharing 1 000 keys through Redis', () => {
     '60 s of continuous reads: about one token request per key per refresh cycle for the whole fleet, not one per instance',
     () =>
       withFleet({ namespace: 'fleet-steady' }, async (fleet) => {
-        // One cycle for the cold start (8 processes booting and fetching 1 000 keys at once) to settle.
+        // One cycle for the cold start (8 processes booting and fetching 1 000 keys at once) to
+        // settle, then a window of whole cycles between two bursts.
         await pause(fleet.cycleMs);
+        await fleet.alignToMidCycle();
         const start = await fleet.sample();
-        await pause(60_000);
+        await pause(12 * fleet.cycleMs);
         const end = await fleet.sample();
         const ratio = requestsPerKeyPerCycle(fleet, start, end);
         const window = subtractCounters(end.total, start.total);
@@ -130,6 +132,7 @@ describe('a fleet of 8 instances sharing 1 000 keys through Redis', () => {
         // Back on the same port (empty, as after a real restart): one cycle to find each other again.
         await server.start();
         await pause(fleet.cycleMs);
+        await fleet.alignToMidCycle();
         const resumed = await fleet.sample();
         await pause(2 * fleet.cycleMs);
         const end = await fleet.sample();

@@ -8,6 +8,10 @@ const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** A worker that has not read every key once by then is stuck. */
 const READY_TIMEOUT = 60_000;
 const REPORT_TIMEOUT = 15_000;
+/** How often to look for the start of a refresh burst, ms. */
+const BURST_POLL = 100;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type FleetOptions = Omit<FleetWorkerConfig, 'index' | 'earlierBy'> & {
   instances: number;
@@ -63,6 +67,12 @@ export interface Fleet {
   readonly options: FleetOptions;
   /** Asks every live instance for its counters. */
   sample(): Promise<FleetSample>;
+  /**
+   * Waits until half a refresh cycle after the next burst of refreshes began: the moment farthest
+   * from any burst. Keys refresh in bursts (they were first fetched together), so a window from
+   * here to a whole number of cycles later counts exactly one burst per cycle, not one more or less.
+   */
+  alignToMidCycle(): Promise<void>;
   /** Makes an instance's token source stop answering. */
   hang(index: number): void;
   /** SIGKILL, like a crashed host. */
@@ -144,9 +154,23 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     throw error;
   }
 
-  return {
+  const fleet: Fleet = {
     cycleMs,
     options,
+    async alignToMidCycle() {
+      const giveUpAt = performance.now() + 3 * cycleMs;
+      let previous = await fleet.sample();
+      while (performance.now() < giveUpAt) {
+        await pause(BURST_POLL);
+        const next = await fleet.sample();
+        if (next.total.fetches > previous.total.fetches) {
+          await pause(Math.max(0, previous.at + cycleMs / 2 - performance.now()));
+          return;
+        }
+        previous = next;
+      }
+      throw new Error(`no refresh within ${3 * cycleMs} ms`);
+    },
     async sample() {
       const live = workers.filter((worker) => worker.alive);
       const at = performance.now();
@@ -197,4 +221,5 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     },
     stop,
   };
+  return fleet;
 }

@@ -64,18 +64,20 @@ export function origin(token: string | null): string {
 }
 
 /**
- * Counts scripts Redis answered on a client (claims answer with an array), so a test can tell that
- * an instance has reached Redis and is now waiting — without sleeping.
+ * Counts scripts sent on a client, and claims Redis answered (claims answer with an array), so a
+ * test can tell that an instance has reached Redis and is now waiting — without sleeping.
  */
-export function countClaims(redis: Redis): { readonly answered: number } {
-  const counter = { answered: 0 };
+export function countClaims(redis: Redis): { readonly answered: number; readonly sent: number } {
+  const counter = { answered: 0, sent: 0 };
   for (const method of ['evalsha', 'eval'] as const) {
     const original = redis[method].bind(redis) as (...args: unknown[]) => Promise<unknown>;
-    (redis as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      original(...args).then((reply) => {
+    (redis as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counter.sent++;
+      return original(...args).then((reply) => {
         if (Array.isArray(reply)) counter.answered++;
         return reply;
       });
+    };
   }
   return counter;
 }

@@ -6,6 +6,7 @@ import { type RedisServer, startRedisServer } from '../../../test/redis/redisSer
 import type { CoordinatorHost, TokenEvent } from '../../types';
 import { redisCoordinator } from './redisCoordinator';
 import { redisNames } from './redisNames';
+import { CLAIM, INVALIDATE, PUBLISH, RELEASE, scriptSha } from './scripts';
 
 // Real redis-server on a free loopback port; every test uses its own namespace.
 let server: RedisServer;
@@ -223,6 +224,28 @@ describe('one refresher per key', () => {
     expect(waited).toBeLessThan(2_000);
   });
 
+  it('a background refresh first waits a random moment: the instance that delivers meanwhile spares the others their Redis call', async () => {
+    const ns = freshNamespace();
+    const a = await instance('a', ns, { coordinator: { random: () => 0 } });
+    // b's pause never ends on its own (its timers do not move): only a's token can end it.
+    const b = await instance('b', ns, { coordinator: { timers: manualTimers(), random: () => 1 } });
+    const first = await a.client.getToken();
+    await storedToken(ns);
+    expect(await b.client.getToken()).toBe(first);
+    const bClaims = countClaims(b.redis);
+    // Issued a second later than the first (tokens are ordered by whole-second iat).
+    const later = Math.floor(Date.now() / 1000) + 1;
+    a.fetchToken.mockImplementationOnce(async () => freshJwt(60, { n: 'a:2', iat: later, exp: later + 60 }));
+    // Both refresh the shared token at once, as they do at its refresh point.
+    const fromB = b.client.getToken({ skipCache: true });
+    const fromA = a.client.getToken({ skipCache: true });
+    const refreshed = await fromA;
+    expect(refreshed).not.toBe(first);
+    expect(await fromB).toBe(refreshed);
+    expect(b.fetchToken).not.toHaveBeenCalled();
+    expect(bClaims.answered).toBe(0);
+  });
+
   it('the wait is bounded: a lock that never frees makes the waiter fetch on its own after waitTimeout', async () => {
     const ns = freshNamespace();
     await admin.set(redisNames('', ns).lock({}), 'stuck-instance:1', 'PX', 600_000);
@@ -294,6 +317,35 @@ describe('sign-out and revocation (namespace epoch)', () => {
     expect(a.events).not.toContainEqual({ type: 'cleared', origin: 'remote' });
   });
 
+  it('an instance never takes its own sign-out announcement for another one, even when it arrives before the answer', async () => {
+    const ns = freshNamespace();
+    const names = redisNames('', ns);
+    const redis = await redisFor();
+    const host = recordingHost();
+    const link = redisCoordinator({ redis, namespace: ns }).connect(host);
+    try {
+      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', names.channel)).toEqual([names.channel, 1]), { interval: 5 });
+      // Hold back Redis's answer (at most 300 ms, or until a wrong sign-out): the announcement on
+      // the channel reaches the link first.
+      let answered = false;
+      for (const method of ['evalsha', 'eval'] as const) {
+        const original = redis[method].bind(redis) as (...args: unknown[]) => Promise<unknown>;
+        (redis as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+          const reply = await original(...args);
+          await vi.waitFor(() => expect(host.signOuts).toBeGreaterThan(0), { timeout: 300, interval: 5 }).catch(() => undefined);
+          answered = true;
+          return reply;
+        };
+      }
+      link.invalidate();
+      await vi.waitFor(() => expect(answered).toBe(true), { timeout: 2_000, interval: 5 });
+      expect(await admin.get(names.epoch)).toBe('1');
+      expect(host.signOuts).toBe(0);
+    } finally {
+      link.close();
+    }
+  });
+
   it('tokens stored before the sign-out are refused everywhere: a new instance fetches its own', async () => {
     const ns = freshNamespace();
     const a = await instance('a', ns);
@@ -355,7 +407,7 @@ describe('Redis down or slow: never a failed getToken()', () => {
     expect(degraded).toHaveLength(1);
     const error = (degraded[0] as { error: Error }).error;
     expect(error).toMatchObject({ name: 'RedisCoordinatorError', timedOut: true });
-    expect(JSON.stringify({ message: error.message, ...error })).not.toContain(first);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(first);
   });
 
   it('after a failure it works locally for retryInterval (no Redis call at all), then tries Redis again', async () => {
@@ -371,9 +423,9 @@ describe('Redis down or slow: never a failed getToken()', () => {
     expect(origin(await first)).toBe('b:1');
     expect(b.degraded()).toHaveLength(1);
     // Resting: the next fetch does not even try Redis.
-    const pendingBefore = timers.pending;
+    const sentBefore = claims.sent;
     expect(origin(await b.client.getToken({ template: 'two' }))).toBe('b:2');
-    expect(timers.pending).toBe(pendingBefore);
+    expect(claims.sent).toBe(sentBefore);
     await server.start();
     await ready(b.redis);
     // Past the rest after the last failure: the calls queued during the outage time out too
@@ -453,6 +505,11 @@ describe('connections, keys and prefix', () => {
     await vi.waitFor(async () => expect(await admin.get(`myapp:tokenwarden:{${ns}}:epoch`)).toBe('1'), { interval: 5 });
   });
 
+  it('computes the same script SHA-1 as Redis', async () => {
+    for (const script of [CLAIM, PUBLISH, RELEASE, INVALIDATE])
+      expect(await scriptSha(script.source)).toBe(await admin.script('LOAD', script.source));
+  });
+
   it('runs its scripts by SHA after the first call (EVALSHA, NOSCRIPT falls back to EVAL)', async () => {
     const ns = freshNamespace();
     const redis = await redisFor();
@@ -488,7 +545,7 @@ describe('no raw token leaves through errors', () => {
       const error = (host.events[0] as { error: Error & { cause?: unknown } }).error;
       expect(error.message).toContain('ERR boom');
       expect(error.cause).toBeUndefined();
-      expect(JSON.stringify({ message: error.message, stack: error.stack, ...error })).not.toContain(token);
+      expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(token);
     } finally {
       link.close();
     }
