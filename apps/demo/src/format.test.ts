@@ -24,6 +24,8 @@ describe('format', () => {
 
   it('shows call times finely below 10 ms', () => {
     expect(callTime(0.123)).toBe('0.12 ms');
+    expect(callTime(0)).toBe('< 0.1 ms');
+    expect(callTime(0.099)).toBe('< 0.1 ms');
     expect(callTime(38.4)).toBe('38 ms');
     expect(callTime(2_345)).toBe('2.35 s');
   });

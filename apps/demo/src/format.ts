@@ -26,9 +26,14 @@ export function signedDuration(ms: number): string {
   return `${rounded > 0 ? '+' : '−'}${duration(Math.abs(rounded))}`;
 }
 
-/** Time a call took, precise enough to show that cache hits cost microseconds: `0.12 ms`, `38 ms`. */
+/**
+ * Time a call took, precise enough to show that cache hits cost microseconds: `0.12 ms`, `38 ms`.
+ * Browsers coarsen `performance.now()` (100 µs in Chromium without cross-origin isolation), so
+ * anything below that reads `< 0.1 ms` rather than a made-up `0.00 ms`.
+ */
 export function callTime(ms: number): string {
   const value = Math.max(0, ms);
+  if (value < 0.1) return '< 0.1 ms';
   if (value < 10) return `${value.toFixed(2)} ms`;
   if (value < 1000) return `${Math.round(value)} ms`;
   return `${(value / 1000).toFixed(2)} s`;

@@ -14,7 +14,11 @@ export class LogView {
   }
 
   render(log: EventLog): void {
+    if (log.lastId === 0 && this.#body.children.length === 0) {
+      this.#body.append(h('tr', { class: 'log-empty' }, h('td', { colspan: '4' }, 'Nothing yet. Sign in and the token lifecycle shows up here as it happens.')));
+    }
     if (log.lastId === this.#lastId) return;
+    if (this.#lastId === 0) this.#body.replaceChildren();
     const fresh = log.entries().filter((entry) => entry.id > this.#lastId);
     this.#lastId = log.lastId;
     const rows = fresh.map((entry) =>

@@ -17,7 +17,8 @@ function pill(id: string, tone: Tone, label: string, value: string): void {
 /** The header pills, the offline banner and the signed-out panel. */
 export function renderStatus(app: DemoApp, snapshot: TokenClientSnapshot | undefined): void {
   const session = app.session;
-  pill('session-pill', session ? 'ok' : 'warn', session ? `Signed in · ${session.userId} · ${session.sessionId.slice(0, 13)}` : 'Signed out', session ? 'signed-in' : 'signed-out');
+  pill('session-pill', session ? 'ok' : 'warn', session ? `${session.userId} · ${session.sessionId.slice(0, 13)}` : 'Signed out', session ? 'signed-in' : 'signed-out');
+  setAttr(byId('session-pill'), 'title', session ? `Signed in as ${session.userId}, session ${session.sessionId}` : 'No session');
 
   const network = app.network;
   const browserOnline = network.browserOnline();
@@ -44,8 +45,13 @@ export function renderStatus(app: DemoApp, snapshot: TokenClientSnapshot | undef
 
   const offset = snapshot?.serverOffset ?? 0;
   const offsetPill = byId('offset-pill');
-  pill('offset-pill', Math.abs(offset) > 2000 ? 'warn' : 'info', `Server clock offset learned ${signedDuration(offset)}`, 'offset');
+  pill('offset-pill', Math.abs(offset) > 2000 ? 'warn' : 'info', `Clock offset ${signedDuration(offset)}`, 'offset');
   setAttr(offsetPill, 'data-offset-ms', String(Math.round(offset)));
+  setAttr(
+    offsetPill,
+    'title',
+    'Server minus local clock, as the client learned it from the Date header of each token answer (1 s resolution), corrected by half the round trip. Token times on this page use the corrected clock.',
+  );
   pill('sync-pill', app.tabSync ? 'ok' : 'info', app.tabSync ? 'Tabs share tokens' : 'Tabs refresh alone', app.tabSync ? 'on' : 'off');
 
   // Keys whose last read found no usable token and no network: what an app would show a banner for.
