@@ -22,7 +22,8 @@ export interface CacheEntry<F = unknown> {
   flight: F | undefined;
 }
 
-export type AcceptResult = 'accepted' | 'staler';
+/** `unchanged`: the very token already cached (nothing new to plan, share or announce). */
+export type AcceptResult = 'accepted' | 'unchanged' | 'staler';
 
 /**
  * Tokens per key, with the one door every token comes in through (`accept`). Monotonic: a token
@@ -111,6 +112,7 @@ export class TokenCache<F = unknown> {
       throw new InvalidTokenError('too-short-lived', 'Token is already within minValidity of its expiry; it could never be served');
     }
     if (entry.claims && compareFreshness(claims, entry.claims) < 0) return 'staler';
+    if (token === entry.token) return 'unchanged';
     entry.token = token;
     entry.claims = claims;
     entry.expiresAt = expiresAt;

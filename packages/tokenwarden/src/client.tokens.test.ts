@@ -102,6 +102,36 @@ describe('monotonic cache (rule 13)', () => {
     client.destroy();
   });
 
+  it('offering the token already cached is not a delivery', async () => {
+    const { coordinator, host } = capturingCoordinator();
+    const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    const token = freshJwt(60);
+    expect(host().offer({}, token)).toBe(true);
+    expect(host().offer({}, token)).toBe(false);
+    client.destroy();
+  });
+
+  it('tells the coordinator why it fetches', async () => {
+    const reasons: string[] = [];
+    const coordinator: Coordinator = {
+      connect: () => ({
+        acquire: async (_key, _signal, context) => {
+          reasons.push(context?.reason ?? 'none');
+          return () => undefined;
+        },
+        publish: () => undefined,
+        invalidate: () => undefined,
+        close: () => undefined,
+      }),
+    };
+    const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    await client.getToken();
+    await client.getToken({ skipCache: true });
+    await vi.advanceTimersByTimeAsync(43_000);
+    expect(reasons).toEqual(['cold', 'forced', 'refresh']);
+    client.destroy();
+  });
+
   it('offers are validated: bad key shapes, malformed or expired tokens are refused', async () => {
     const { coordinator, host } = capturingCoordinator();
     const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });

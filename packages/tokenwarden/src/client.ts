@@ -1,4 +1,4 @@
-import { type CacheEntry, TokenCache } from './cache';
+import { type AcceptResult, type CacheEntry, TokenCache } from './cache';
 import { ServerClock, systemClock } from './clock';
 import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 import { EventHub, type TokenEventListener } from './events';
@@ -14,6 +14,7 @@ import type {
   Coordinator,
   CoordinatorHost,
   CoordinatorLink,
+  FetchReason,
   FetchToken,
   FetchTokenResult,
   GetTokenOptions,
@@ -105,7 +106,6 @@ export interface TokenClient {
 }
 
 type Entry = CacheEntry<Flight>;
-type FetchReason = 'cold' | 'refresh' | 'forced' | 'expired';
 
 /** An unread key stops refreshing after one token lifetime; this stands in before any token arrived. */
 const DEFAULT_IDLE_AFTER = 60_000;
@@ -264,7 +264,7 @@ class TokenClientImpl implements TokenClient {
       requestTimeout: this.#requestTimeout,
       isOnline: () => this.#network.isOnline(),
       suspectOffline: () => this.#suspectOffline,
-      attempt: (signal) => this.#attempt(entry, versionAtStart, signal),
+      attempt: (signal) => this.#attempt(entry, versionAtStart, reason, signal),
       backgroundUntil: () => (entry.token === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.expiresAt)),
       onSignedOut: () => this.#signOut(entry.key),
       onFailure: (error, willRetry, retryIn, answeredOffline) => {
@@ -282,8 +282,8 @@ class TokenClientImpl implements TokenClient {
     return flight;
   }
 
-  async #attempt(entry: Entry, versionAtStart: number, signal: AbortSignal): Promise<string | null> {
-    const release = await this.#acquire(entry.key, signal);
+  async #attempt(entry: Entry, versionAtStart: number, reason: FetchReason, signal: AbortSignal): Promise<string | null> {
+    const release = await this.#acquire(entry.key, signal, reason);
     try {
       const now = this.#clock.now();
       // Another tab or instance may have delivered while we waited for the right to refresh.
@@ -309,10 +309,10 @@ class TokenClientImpl implements TokenClient {
     }
   }
 
-  async #acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+  async #acquire(key: TokenKey, signal: AbortSignal, reason: FetchReason): Promise<() => void> {
     if (!this.#link) return noop;
     try {
-      return await this.#link.acquire(key, signal);
+      return await this.#link.acquire(key, signal, { reason });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without it, this client simply fetches on its own.
@@ -322,7 +322,7 @@ class TokenClientImpl implements TokenClient {
   }
 
   /** The cache's one door, plus what follows a new token: its refresh plan and the event. */
-  #admit(entry: Entry, token: string, claims: TokenClaims, origin: 'fetch' | 'coordinator'): 'accepted' | 'staler' {
+  #admit(entry: Entry, token: string, claims: TokenClaims, origin: 'fetch' | 'coordinator'): AcceptResult {
     const outcome = this.#cache.accept(entry, token, claims, this.#clock.now());
     if (outcome === 'accepted') {
       if (entry.flight === undefined) this.#scheduler.plan(entry.id, entry.refreshAt);

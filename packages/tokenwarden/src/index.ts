@@ -16,10 +16,12 @@ export type { HttpTokenSourceOptions, OAuth2RefreshSourceOptions, RefreshTokenSt
 export { defaultRefreshMargin } from './timing';
 export { createWakeSource, defaultWakeSource } from './visibility';
 export type {
+  AcquireContext,
   Clock,
   Coordinator,
   CoordinatorHost,
   CoordinatorLink,
+  FetchReason,
   FetchToken,
   FetchTokenContext,
   FetchTokenResult,

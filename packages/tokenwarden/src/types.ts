@@ -90,6 +90,12 @@ export interface TokenClaims {
 }
 
 /**
+ * Why a fetch starts: `cold` (no token yet), `refresh` (proactive, the cached token is still
+ * served), `forced` (`skipCache`), `expired` (the cached token reached its cutoff).
+ */
+export type FetchReason = 'cold' | 'refresh' | 'forced' | 'expired';
+
+/**
  * What `client.subscribe(listener)` hears, as a union on `type`:
  * `fetch-start` (a request for `key` begins: first fetch, proactive refresh, forced, or after expiry),
  * `token` (a new token was accepted, from a fetch or another tab/process; `refreshAt` is when it will
@@ -105,7 +111,7 @@ export interface TokenClaims {
  * });
  */
 export type TokenEvent =
-  | { type: 'fetch-start'; key: TokenKey; reason: 'cold' | 'refresh' | 'forced' | 'expired' }
+  | { type: 'fetch-start'; key: TokenKey; reason: FetchReason }
   | { type: 'token'; key: TokenKey; token: string; claims: TokenClaims; origin: 'fetch' | 'coordinator'; refreshAt: number }
   | { type: 'fetch-error'; key: TokenKey; error: unknown; willRetry: boolean; retryIn?: number }
   | { type: 'signed-out'; key?: TokenKey }
@@ -133,6 +139,15 @@ export interface CoordinatorHost {
   emit(event: TokenEvent): void;
 }
 
+/** What the client tells a coordinator about the fetch it is about to make. */
+export interface AcquireContext {
+  /**
+   * Why this fetch: only a `refresh` leaves callers served meanwhile, so only it may be delayed
+   * (spread) to let another participant deliver first.
+   */
+  reason: FetchReason;
+}
+
 /**
  * The connection of one client to a coordinator (cross-tab, fleet). Failures must never surface
  * as failed `getToken()` calls: a link that cannot coordinate lets the client fetch on its own.
@@ -144,7 +159,7 @@ export interface CoordinatorLink {
    * because a shared token may have arrived through `host.offer` (the client re-checks its cache),
    * or because waiting for others took too long.
    */
-  acquire(key: TokenKey, signal: AbortSignal): Promise<() => void>;
+  acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void>;
   /** This client fetched and accepted a fresh token: share it. */
   publish(key: TokenKey, token: string): void;
   /** This client signed out (`clear()`): tell the others. */

@@ -1,6 +1,6 @@
 import { compareFreshness, decodeJwt } from '../../jwt';
 import { keyId } from '../../keys';
-import type { CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey } from '../../types';
+import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey } from '../../types';
 import { type RedisMessage, readMessage, tokenMessage, unlockMessage } from './messages';
 import type { RedisArgument, RedisClient } from './redisClient';
 import { RedisCoordinatorError } from './redisCoordinatorError';
@@ -138,11 +138,12 @@ export class RedisLink implements CoordinatorLink {
     );
   }
 
-  async acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+  async acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void> {
     if (signal.aborted) throw signal.reason;
     if (this.#closed || !this.#health.available) return noop;
     try {
-      return await this.#coordinate(key, keyId(key), signal);
+      // Only a proactive refresh leaves callers served meanwhile: nothing else may be spread.
+      return await this.#coordinate(key, keyId(key), signal, (context?.reason ?? 'refresh') === 'refresh');
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without Redis this client simply fetches on its own.
@@ -192,7 +193,7 @@ export class RedisLink implements CoordinatorLink {
   }
 
   /** The acquire protocol; throws only on Redis failures and aborts. */
-  async #coordinate(key: TokenKey, id: string, signal: AbortSignal): Promise<() => void> {
+  async #coordinate(key: TokenKey, id: string, signal: AbortSignal, mayWait: boolean): Promise<() => void> {
     await this.#bumping;
     const { timers, waitTimeout, lockTtl } = this.#settings;
     const startJwt = this.#known.get(id)?.jwt;
@@ -201,7 +202,7 @@ export class RedisLink implements CoordinatorLink {
     // A background refresh (the client still serves its token) first waits a random moment: every
     // instance reaches the refresh point of a shared token at the same instant, and the first to
     // claim usually delivers before the others' turn, so they never touch Redis for this key.
-    const spread = this.#spread(id);
+    const spread = mayWait ? this.#spread(id) : 0;
     if (spread > 0) {
       const waiter = createWaiter();
       this.#addWaiter(id, waiter);
