@@ -79,6 +79,15 @@ describe('offline (rule 9)', () => {
     expect(client.peekToken({ template: 'a' })).not.toBeNull();
   });
 
+  it('offline, a token in its refresh window is served without starting refreshes that cannot run', async () => {
+    const { client, network, events } = setup();
+    const token = await client.getToken();
+    network.set(false);
+    await vi.advanceTimersByTimeAsync(44_000);
+    for (let i = 0; i < 5; i++) expect(await client.getToken()).toBe(token);
+    expect(events.filter((e) => e.type === 'fetch-start')).toHaveLength(1);
+  });
+
   it('going offline during a retry loop answers waiting callers at once', async () => {
     const { client, network, source } = setup();
     source.fetchToken.mockRejectedValue(networkFailure());

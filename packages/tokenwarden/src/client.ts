@@ -190,8 +190,9 @@ class TokenClientImpl implements TokenClient {
     entry.lastReadAt = this.#clock.localNow();
     const skipCache = options?.skipCache === true;
     if (!skipCache && entry.token !== undefined && now < entry.cutoffAt) {
-      // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by reads.
-      if (now >= entry.refreshAt && entry.flight === undefined) this.#startFlight(entry, 'refresh');
+      // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by
+      // reads. Offline, the `online` event catches up instead of a flight that ends at once.
+      if (now >= entry.refreshAt && entry.flight === undefined && this.#network.isOnline()) this.#startFlight(entry, 'refresh');
       return Promise.resolve(entry.token);
     }
     if (!this.#network.isOnline()) {
@@ -370,7 +371,7 @@ class TokenClientImpl implements TokenClient {
     const now = this.#clock.now();
     const idle = this.#isIdle(entry);
     if (this.#cache.isServable(entry, now)) {
-      if (idle) this.#scheduler.plan(id, entry.cutoffAt);
+      if (idle || !this.#network.isOnline()) this.#scheduler.plan(id, entry.cutoffAt);
       else if (now >= entry.refreshAt) this.#startFlight(entry, 'refresh');
       else this.#scheduler.plan(id, entry.refreshAt);
       return;

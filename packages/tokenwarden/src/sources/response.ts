@@ -1,7 +1,12 @@
 import { InvalidTokenError, TokenFetchError } from '../errors';
 import { parseRetryAfter } from '../retry';
 
-/** The server's clock from the `Date` header (ms), or undefined when absent or unreadable. */
+/**
+ * The server's clock from the `Date` header (ms), or undefined when absent or unreadable.
+ * Whole seconds, floored like the server's `iat`: a token's age measured against it reads up to a
+ * second young, which `minValidity` absorbs. Rounding it later was tried and cost short tokens a
+ * third of their served life (a 6 s token refreshed every 2 s, not 3).
+ */
 export function serverTimeOf(response: Response): number | undefined {
   const header = response.headers.get('date');
   if (header === null) return undefined;
