@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (...parts) => join(root, ...parts);
@@ -124,6 +125,8 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const options = readOptions(process.argv.slice(2));
+  // A fresh clone: `npm start` is the one command, so it installs first (npm ci, output to stderr).
+  ensureDependencies(root, { quiet: true });
   await buildDevserver();
   await buildDemo();
   const { startDevServer } = await import(pathToFileURL(at('packages/devserver/dist/index.js')).href);
