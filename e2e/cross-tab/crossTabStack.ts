@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDevServer, type DevServer } from '../../packages/devserver/src/index';
-import { launchChromium, type LaunchedBrowser } from '../support/chromium';
+import type { DevServer } from '../../packages/devserver/src/index';
+import { type BrowserStack, startBrowserStack } from '../support/browserStack';
 import { buildCrossTabPage } from './buildPage';
 import type { CrossTabState } from './page/state';
 
@@ -14,35 +13,11 @@ export const TTL = 10;
  */
 export const MIN_VALIDITY = 2;
 
-/** The real pieces: the bundled page, the devserver serving it and minting tokens, Chromium. */
-export interface CrossTabStack {
-  server: DevServer;
-  chromium: LaunchedBrowser;
-  serverErrors: unknown[];
-  close(): Promise<void>;
-}
+/** The bundled test page, the devserver serving it and minting tokens, Chromium. */
+export type CrossTabStack = BrowserStack;
 
 export async function startCrossTabStack(): Promise<CrossTabStack> {
-  const staticDir = await buildCrossTabPage();
-  const serverErrors: unknown[] = [];
-  const server = await startDevServer({ port: 0, ttl: TTL, staticDir, onError: (error) => serverErrors.push(error) });
-  let chromium: LaunchedBrowser;
-  try {
-    chromium = await launchChromium();
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
-  return {
-    server,
-    chromium,
-    serverErrors,
-    async close() {
-      await chromium.close();
-      await server.close();
-      await rm(staticDir, { recursive: true, force: true });
-    },
-  };
+  return startBrowserStack(await buildCrossTabPage(), { ttl: TTL });
 }
 
 /** One open tab of the test page. */
