@@ -187,7 +187,7 @@ class TokenClientImpl implements TokenClient {
     }
     const entry = this.#cache.getOrCreate(id, key);
     const now = this.#clock.now();
-    entry.lastReadAt = this.#clock.localNow();
+    entry.lastReadAt = this.#clock.lastLocal;
     const skipCache = options?.skipCache === true;
     if (!skipCache && entry.token !== undefined && now < entry.cutoffAt) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by

@@ -20,6 +20,7 @@ export class ServerClock {
   #anchorWall: number;
   #anchorMono: number | undefined;
   #offset = 0;
+  #lastLocal = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -29,10 +30,21 @@ export class ServerClock {
   }
 
   now(): number {
-    const wallElapsed = this.#clock.now() - this.#anchorWall;
+    const wall = this.#clock.now();
+    const wallElapsed = wall - this.#anchorWall;
     const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
     const monoElapsed = mono === undefined || this.#anchorMono === undefined ? wallElapsed : mono - this.#anchorMono;
-    return this.#anchorServer + Math.max(wallElapsed, monoElapsed, 0);
+    this.#lastLocal = mono ?? wall;
+    const elapsed = wallElapsed > monoElapsed ? wallElapsed : monoElapsed;
+    return this.#anchorServer + (elapsed > 0 ? elapsed : 0);
+  }
+
+  /**
+   * The `localNow()` reading taken by the last `now()`: the cache-hit path needs both and each clock
+   * read is a measurable share of it.
+   */
+  get lastLocal(): number {
+    return this.#lastLocal;
   }
 
   /**
