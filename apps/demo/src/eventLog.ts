@@ -70,6 +70,8 @@ export function describeEvent(event: TokenEvent, context: EventContext = {}): Lo
       return { kind: event.type, title: 'key evicted', key: keyLabel(event.key), detail: 'not read for a token lifetime', tone: 'info' };
     case 'coordinator-degraded':
       return { kind: event.type, title: 'tab sync degraded', key: undefined, detail: describeError(event.error), tone: 'warn' };
+    case 'coordinator-recovered':
+      return { kind: event.type, title: 'tab sync recovered', key: undefined, detail: 'tokens are shared again', tone: 'ok' };
   }
 }
 

@@ -101,7 +101,8 @@ export type FetchReason = 'cold' | 'refresh' | 'forced' | 'expired';
  * `token` (a new token was accepted, from a fetch or another tab/process; `refreshAt` is when it will
  * be refreshed), `fetch-error` (an attempt failed; `willRetry`, `retryIn` ms), `signed-out`,
  * `online` / `offline`, `cleared` (sign-out, here or in another participant), `evicted` (an unread
- * key was dropped), `coordinator-degraded` (cross-tab/fleet sharing failed; the client carries on alone).
+ * key was dropped), `coordinator-degraded` (cross-tab/fleet sharing failed; the client carries on alone),
+ * `coordinator-recovered` (sharing works again after a `coordinator-degraded`).
  * Events never carry a token except `token` itself.
  *
  * @example
@@ -119,7 +120,8 @@ export type TokenEvent =
   | { type: 'offline' }
   | { type: 'cleared'; origin: 'local' | 'remote' }
   | { type: 'evicted'; key: TokenKey }
-  | { type: 'coordinator-degraded'; error: unknown };
+  | { type: 'coordinator-degraded'; error: unknown }
+  | { type: 'coordinator-recovered' };
 
 /** The `type` of every {@link TokenEvent}: `'fetch-start' | 'token' | …`. */
 export type TokenEventType = TokenEvent['type'];

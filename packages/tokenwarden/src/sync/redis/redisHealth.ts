@@ -4,7 +4,8 @@ import type { TimerHandle, TimerProvider, TokenEvent } from '../../types';
 /**
  * Whether to talk to Redis right now. After a failure the link works locally for `retryInterval`
  * ms (no call, so no waiting on a dead Redis at all), then tries again. `coordinator-degraded` is
- * reported once per outage, not once per failed call: a fleet of keys would flood listeners.
+ * reported once per outage, not once per failed call: a fleet of keys would flood listeners, and
+ * `coordinator-recovered` once when a call succeeds again.
  */
 export class RedisHealth {
   readonly #timers: TimerProvider;
@@ -49,7 +50,9 @@ export class RedisHealth {
   }
 
   succeeded(): void {
+    if (!this.#degraded) return;
     this.#degraded = false;
+    this.#emit({ type: 'coordinator-recovered' });
   }
 
   stop(): void {

@@ -141,7 +141,7 @@ describe('withTimeout', () => {
 });
 
 describe('RedisHealth', () => {
-  it('reports coordinator-degraded once per outage, rests for retryInterval, and recovers on the next success', () => {
+  it('reports coordinator-degraded once per outage, rests for retryInterval, and coordinator-recovered on the next success', () => {
     const timers = manualTimers();
     const events: TokenEvent[] = [];
     const health = new RedisHealth(timers, 1_000, (event) => events.push(event));
@@ -158,10 +158,12 @@ describe('RedisHealth', () => {
     health.failed(new Error('third'));
     expect(events).toHaveLength(1);
     health.succeeded();
+    health.succeeded();
+    expect(events.map((event) => event.type)).toEqual(['coordinator-degraded', 'coordinator-recovered']);
     timers.advance(1_000);
     health.failed(new Error('next outage'));
-    expect(events).toHaveLength(2);
-    expect((events[1] as { error: Error }).error.message).toBe('next outage');
+    expect(events).toHaveLength(3);
+    expect((events[2] as { error: Error }).error.message).toBe('next outage');
   });
 
   it('a pub/sub failure is reported without stopping the calls', () => {
