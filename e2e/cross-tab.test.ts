@@ -72,6 +72,15 @@ describe('broadcastCoordinator: 5 Chromium tabs against the real devserver', () 
     expect(stack.serverErrors).toEqual([]);
   });
 
+  it('tabs opened one after another take the token the first one holds: only the first tab fetches', async () => {
+    await openFiveTabs('opening');
+    const all = await states();
+    // The first tab fetched; the four opened after it asked the open tabs before their first fetch.
+    expect(all[0]?.requests).toBeGreaterThanOrEqual(1);
+    expect(all.slice(1).map((state) => state.requests)).toEqual([0, 0, 0, 0]);
+    expect(all.slice(1).every((state) => state.tokens[0]?.origin === 'coordinator')).toBe(true);
+  });
+
   it('60 s of continuous reads in 5 tabs: at most one token request per cycle, every tab served from the shared token', async () => {
     await openFiveTabs('steady');
     stack.server.control.resetStats();

@@ -160,6 +160,7 @@ class TokenClientImpl implements TokenClient {
     if (options.coordinator) {
       const host: CoordinatorHost = {
         offer: (key, token) => this.#offer(key, token),
+        peek: (key) => (isTokenKey(key) ? this.peekToken(key) : null),
         signOut: () => this.#signOutLocally('remote'),
         now: () => this.#clock.now(),
         minValidity,

@@ -136,6 +136,8 @@ export interface CoordinatorHost {
   signOut(): void;
   /** Server-corrected time, ms. */
   now(): number;
+  /** The token this client would serve for `key` right now, or `null`; no side effects. */
+  peek(key: TokenKey): string | null;
   /** Seconds below which a token is no longer served. */
   readonly minValidity: number;
   emit(event: TokenEvent): void;

@@ -11,6 +11,9 @@ export const DEFAULT_WAIT_TIMEOUT = 3_000;
 /** How long (ms) a tab that just shared a token keeps the key's lock, so its message lands first. */
 export const DEFAULT_HANDOVER_DELAY = 50;
 
+/** How long (ms) a tab opened beside others waits for their token before its first fetch of a key. */
+export const DEFAULT_ASK_TIMEOUT = 100;
+
 /** Options of {@link broadcastCoordinator}; only `namespace` is required. */
 export interface BroadcastCoordinatorOptions {
   /**
@@ -36,6 +39,13 @@ export interface BroadcastCoordinatorOptions {
    * @default 50
    */
   handoverDelay?: number;
+  /**
+   * Milliseconds a tab waits, before its first fetch of a key, for another open tab to answer with
+   * the token it already holds (so a newly opened tab makes no request). Only when other tabs are
+   * open (told by a shared Web Lock every tab holds); a lone tab never waits. 0 turns asking off.
+   * @default 100
+   */
+  askTimeout?: number;
   /**
    * Opens the broadcast channel; return `undefined` to turn sharing off.
    * @default `new BroadcastChannel(name)` where available
@@ -86,6 +96,7 @@ export function broadcastCoordinator(options: BroadcastCoordinatorOptions): Coor
   const { namespace, sessionId } = options;
   const waitTimeout = nonNegative('waitTimeout', options.waitTimeout, DEFAULT_WAIT_TIMEOUT);
   const handoverDelay = nonNegative('handoverDelay', options.handoverDelay, DEFAULT_HANDOVER_DELAY);
+  const askTimeout = nonNegative('askTimeout', options.askTimeout, DEFAULT_ASK_TIMEOUT);
   const openChannel = options.channel ?? defaultChannelFactory;
   const findLocks = options.locks ?? defaultLocksFactory;
   const timers = options.timers ?? systemTimers;
@@ -98,6 +109,7 @@ export function broadcastCoordinator(options: BroadcastCoordinatorOptions): Coor
         sessionId: typeof sessionId === 'function' ? sessionId : () => sessionId,
         waitTimeout,
         handoverDelay,
+        askTimeout,
         timers,
         channel,
         locks,

@@ -1,16 +1,17 @@
 import { keyId } from '../../keys';
-import type { CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey } from '../../types';
+import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey } from '../../types';
 import { admitSharedToken } from './admission';
 import type { ChannelLike, ChannelMessage } from './channel';
-import { type LockManagerLike, type ReleaseLock, requestLock } from './locks';
-import { readMessage, signedOutMessage, tokenMessage } from './messages';
-import { lockName } from './names';
+import { countHolders, type LockManagerLike, type ReleaseLock, requestLock } from './locks';
+import { readMessage, requestMessage, signedOutMessage, tokenMessage } from './messages';
+import { lockName, presenceName } from './names';
 
 export interface BroadcastLinkSettings {
   namespace: string;
   sessionId: () => string | undefined;
   waitTimeout: number;
   handoverDelay: number;
+  askTimeout: number;
   timers: TimerProvider;
   channel: ChannelLike | undefined;
   locks: LockManagerLike | undefined;
@@ -39,6 +40,10 @@ export class BroadcastLink implements CoordinatorLink {
   /** Server-clock ms of the last sign-out this tab applied (its own or another tab's); 0 = none. */
   #signedOutAt = 0;
   #closed = false;
+  /** This tab's hold on the namespace's presence lock (so other tabs know to ask it). */
+  #presence: ReleaseLock | undefined;
+  /** Settles once the presence lock is held (or could not be): a first fetch right at start-up waits for it. */
+  #presenceReady: Promise<void> = Promise.resolve();
 
   constructor(host: CoordinatorHost, settings: BroadcastLinkSettings) {
     this.#host = host;
@@ -51,13 +56,25 @@ export class BroadcastLink implements CoordinatorLink {
       host.emit({ type: 'coordinator-degraded', error });
     }
     this.#channel = channel;
+    if (channel && settings.locks && settings.askTimeout > 0) {
+      this.#presenceReady = requestLock(settings.locks, presenceName(settings.namespace), { mode: 'shared' }).then(
+        (release) => {
+          if (this.#closed) release?.();
+          else this.#presence = release;
+        },
+        // Without presence, this tab is simply never asked and never asks: it fetches for itself.
+        noop,
+      );
+    }
   }
 
-  async acquire(key: TokenKey, signal: AbortSignal): Promise<() => void> {
+  async acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void> {
     if (signal.aborted) throw signal.reason;
     const locks = this.#settings.locks;
     if (!locks || this.#closed) return noop;
     const id = keyId(key);
+    // A tab opened next to others asks them before its first fetch of a key: N tabs, one request.
+    if (context?.reason === 'cold' && (await this.#askOtherTabs(id, key, locks, signal))) return noop;
     const name = lockName(this.#settings.namespace, key);
     let release: ReleaseLock | undefined;
     try {
@@ -102,6 +119,7 @@ export class BroadcastLink implements CoordinatorLink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#presence?.();
     if (this.#channel) {
       try {
         this.#channel.removeEventListener('message', this.#onMessage);
@@ -111,6 +129,39 @@ export class BroadcastLink implements CoordinatorLink {
       }
     }
     for (const waiters of [...this.#waiters.values()]) for (const wake of [...waiters]) wake();
+  }
+
+  /**
+   * When other tabs are open (the presence lock has other holders), posts a request for `key` and
+   * waits up to `askTimeout` for one of them to answer with a token this tab adopts. True when one
+   * was adopted (the client then finds it and skips its fetch). A lone tab never waits.
+   */
+  async #askOtherTabs(id: string, key: TokenKey, locks: LockManagerLike, signal: AbortSignal): Promise<boolean> {
+    const { askTimeout, namespace, timers } = this.#settings;
+    if (!this.#channel || askTimeout <= 0) return false;
+    // Shared mode is granted at once; waiting for it keeps a fetch at start-up from missing the count.
+    await this.#presenceReady;
+    if (!this.#presence || signal.aborted || this.#closed) return false;
+    if ((await countHolders(locks, presenceName(namespace))) < 2 || signal.aborted || this.#closed) return false;
+    try {
+      this.#channel.postMessage(requestMessage(namespace, key, this.#signedOutAt));
+    } catch (error) {
+      this.#degraded(error);
+      return false;
+    }
+    return new Promise((resolve) => {
+      const finish = (adopted: boolean) => {
+        timers.clearTimeout(timer);
+        this.#removeWaiter(id, onToken);
+        signal.removeEventListener('abort', onAbort);
+        resolve(adopted);
+      };
+      const onToken = () => finish(true);
+      const onAbort = () => finish(false);
+      const timer = timers.setTimeout(() => finish(false), askTimeout);
+      this.#addWaiter(id, onToken);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Holds the lock for one attempt: until the client releases it, or the attempt is aborted (timeout, clear). */
@@ -169,10 +220,31 @@ export class BroadcastLink implements CoordinatorLink {
     });
   }
 
+  /** Another tab asked for `key`: post the token this tab serves for it, if any (never a stale one). */
+  #answer(key: TokenKey): void {
+    if (!this.#channel) return;
+    let token: string | null = null;
+    try {
+      token = this.#host.peek(key);
+    } catch {
+      token = null;
+    }
+    if (token === null) return;
+    try {
+      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, token, this.#signedOutAt));
+    } catch (error) {
+      this.#degraded(error);
+    }
+  }
+
   readonly #onMessage = (event: ChannelMessage): void => {
     if (this.#closed) return;
     const message = readMessage(event?.data, this.#settings.namespace);
     if (!message) return;
+    if (message.type === 'request') {
+      this.#answer(message.key);
+      return;
+    }
     if (message.type === 'signed-out') {
       // Already applied (or older than one we applied): replaying it would sign out a newer session.
       if (message.epoch <= this.#signedOutAt) return;

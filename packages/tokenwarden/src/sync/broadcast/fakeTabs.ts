@@ -105,6 +105,9 @@ export function createTabsWorld(options: TabsWorldOptions = {}) {
       namespace,
       channel: bus.factory(name),
       locks: locks.factory(name),
+      // Asking open tabs before a first fetch has its own tests; elsewhere it would only add its
+      // wait in front of the leader election those tests are about.
+      askTimeout: 0,
       ...options.coordinator,
       ...overrides.coordinator,
     });

@@ -1,5 +1,7 @@
-/** The options of `navigator.locks.request` the coordinator uses (always exclusive mode). */
+/** The options of `navigator.locks.request` the coordinator uses. */
 export interface LockRequestOptions {
+  /** `shared` only for the presence lock every tab holds; refresh locks are exclusive. @default 'exclusive' */
+  mode?: 'exclusive' | 'shared';
   /** Give up at once (the callback gets `null`) when another holder has the lock. @default false */
   ifAvailable?: boolean;
   /** Abandons the wait for the lock when aborted. @default none */
@@ -14,6 +16,8 @@ export interface LockRequestOptions {
  */
 export interface LockManagerLike {
   request<T>(name: string, options: LockRequestOptions, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
+  /** Held and pending locks of this origin; optional, since only the presence count needs it. */
+  query?(): Promise<{ held?: ReadonlyArray<{ name?: string | undefined }> | undefined }>;
 }
 
 /** Returns the lock manager, or `undefined` where there is none (every tab then fetches for itself). */
@@ -31,8 +35,19 @@ export const defaultLocksFactory: LocksFactory = () => {
 /** Lets go of a held lock. Calling it again does nothing. */
 export type ReleaseLock = () => void;
 
+/** How many tabs hold the presence lock `name` (this one included), or 0 when that cannot be told. */
+export async function countHolders(locks: LockManagerLike, name: string): Promise<number> {
+  if (typeof locks.query !== 'function') return 0;
+  try {
+    const snapshot = await locks.query();
+    return (snapshot.held ?? []).filter((lock) => lock.name === name).length;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Asks for the exclusive lock `name` and, once granted, holds it until the returned release
+ * Asks for the lock `name` (exclusive unless `mode` says otherwise) and, once granted, holds it until the returned release
  * function is called. With `ifAvailable`, resolves `undefined` at once when another holder has it.
  * Rejects when the request fails (an aborted `signal`, a `SecurityError` in an opaque origin).
  */

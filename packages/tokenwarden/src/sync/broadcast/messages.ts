@@ -29,7 +29,19 @@ export interface SignedOutMessage {
   epoch: number;
 }
 
-export type BroadcastMessage = TokenMessage | SignedOutMessage;
+/**
+ * "I have no token for this key yet; whoever serves one, post it." Sent by a tab before its first
+ * fetch of a key, only when other tabs are open; answered with ordinary token messages.
+ */
+export interface RequestMessage {
+  v: typeof MESSAGE_VERSION;
+  namespace: string;
+  type: 'request';
+  key: TokenKey;
+  epoch: number;
+}
+
+export type BroadcastMessage = TokenMessage | SignedOutMessage | RequestMessage;
 
 export function tokenMessage(namespace: string, key: TokenKey, token: string, epoch: number): TokenMessage {
   return { v: MESSAGE_VERSION, namespace, type: 'token', key: toKey(key), token, epoch };
@@ -37,6 +49,10 @@ export function tokenMessage(namespace: string, key: TokenKey, token: string, ep
 
 export function signedOutMessage(namespace: string, epoch: number): SignedOutMessage {
   return { v: MESSAGE_VERSION, namespace, type: 'signed-out', epoch };
+}
+
+export function requestMessage(namespace: string, key: TokenKey, epoch: number): RequestMessage {
+  return { v: MESSAGE_VERSION, namespace, type: 'request', key: toKey(key), epoch };
 }
 
 function isEpoch(value: unknown): value is number {
@@ -53,6 +69,7 @@ export function readMessage(data: unknown, namespace: string): BroadcastMessage 
   const message = data as Record<string, unknown>;
   if (message['v'] !== MESSAGE_VERSION || message['namespace'] !== namespace || !isEpoch(message['epoch'])) return undefined;
   if (message['type'] === 'signed-out') return signedOutMessage(namespace, message['epoch']);
+  if (message['type'] === 'request') return isTokenKey(message['key']) ? requestMessage(namespace, message['key'], message['epoch']) : undefined;
   if (message['type'] !== 'token') return undefined;
   const { key, token } = message;
   if (!isTokenKey(key) || typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;

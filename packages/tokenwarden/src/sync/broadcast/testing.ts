@@ -123,7 +123,9 @@ function abortError(signal: AbortSignal): unknown {
 export class InMemoryLocks {
   readonly #held = new Map<string, HeldLock>();
   readonly #queues = new Map<string, LockRequest[]>();
-  /** Every request: who asked for which lock, and how. */
+  /** Shared-mode holders per name (the coordinator uses shared mode only for tab presence). */
+  readonly #shared = new Map<string, Set<string>>();
+  /** Every exclusive request: who asked for which lock, and how. */
   readonly requests: Array<{ tab: string; name: string; ifAvailable: boolean }> = [];
   /** Makes `request` throw synchronously, like a `SecurityError` in an opaque origin. */
   failWith: unknown;
@@ -134,7 +136,15 @@ export class InMemoryLocks {
   }
 
   manager(tab: string): LockManagerLike {
-    return { request: (name, options, callback) => this.#request(tab, name, options, callback) };
+    return {
+      request: (name, options, callback) => this.#request(tab, name, options, callback),
+      query: async () => ({
+        held: [
+          ...[...this.#held].map(([name]) => ({ name })),
+          ...[...this.#shared].flatMap(([name, tabs]) => [...tabs].map(() => ({ name }))),
+        ],
+      }),
+    };
   }
 
   /** Which tab holds `name`, if any. */
@@ -155,10 +165,12 @@ export class InMemoryLocks {
       );
     }
     for (const [name, held] of [...this.#held]) if (held.tab === tab) this.#free(name, held);
+    for (const holders of this.#shared.values()) holders.delete(tab);
   }
 
   #request<T>(tab: string, name: string, options: LockRequestOptions, callback: (lock: unknown) => T | Promise<T>): Promise<T> {
     if (this.failWith !== undefined) throw this.failWith;
+    if (options.mode === 'shared') return this.#requestShared(tab, name, callback);
     this.requests.push({ tab, name, ifAvailable: options.ifAvailable === true });
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -196,6 +208,16 @@ export class InMemoryLocks {
       queue.push(request);
       this.#grantNext(name);
     });
+  }
+
+  /** Granted at once (only shared holders of this name ever exist); held until the callback settles. */
+  #requestShared<T>(tab: string, name: string, callback: (lock: unknown) => T | Promise<T>): Promise<T> {
+    const holders = this.#shared.get(name) ?? new Set<string>();
+    this.#shared.set(name, holders);
+    holders.add(tab);
+    const result = Promise.resolve().then(() => callback({ name, mode: 'shared' }));
+    void result.then(noop, noop).then(() => holders.delete(tab));
+    return result;
   }
 
   #free(name: string, held: HeldLock): void {

@@ -70,6 +70,7 @@ function recordingHost(minValidity = 5): CoordinatorHost & { offered: string[]; 
       host.signOuts++;
     },
     now: () => Date.now(),
+    peek: () => null,
     minValidity,
     emit: (event: TokenEvent) => host.events.push(event),
   };
