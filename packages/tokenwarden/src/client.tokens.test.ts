@@ -102,6 +102,18 @@ describe('monotonic cache (rule 13)', () => {
     client.destroy();
   });
 
+  it('host.peek answers what this client would serve: the servable token, else null, never for a bad key', async () => {
+    const { coordinator, host } = capturingCoordinator();
+    const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    expect(host().peek({})).toBeNull();
+    const token = await client.getToken({ template: 't' });
+    expect(host().peek({ template: 't' })).toBe(token);
+    expect(host().peek({ template: 7 } as never)).toBeNull();
+    await vi.advanceTimersByTimeAsync(56_000);
+    expect(host().peek({ template: 't' })).not.toBe(token);
+    client.destroy();
+  });
+
   it('offering the token already cached is not a delivery', async () => {
     const { coordinator, host } = capturingCoordinator();
     const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
