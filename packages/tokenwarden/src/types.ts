@@ -27,10 +27,28 @@ export interface FetchTokenContext extends TokenKey {
 }
 
 /**
- * What `fetchToken` resolves with: the JWT, or the JWT with the server's clock reading
- * (ms since epoch, e.g. from the `Date` header) so skew is learned exactly; `null` = signed out.
+ * What `fetchToken` resolves with; `null` = signed out.
+ *
+ * - a JWT string (its `exp`, `iat`, `nbf` give the timing);
+ * - `{ token, serverTime? }`: the same, with the server's clock reading (ms since epoch, e.g. the
+ *   `Date` header) so skew is learned from the answer rather than from `iat`;
+ * - `{ token, expiresIn }` or `{ token, expiresAt }`: any token, JWT or opaque (OAuth2 access tokens
+ *   from Google, GitHub, Auth0 without an audience…). `expiresIn` (seconds, as in an OAuth2 token
+ *   response) counts from `serverTime` when given, else from when the answer arrived; `expiresAt` is
+ *   ms on the server's clock. A JWT with an `exp` uses the earlier of the two.
  */
-export type FetchTokenResult = string | { token: string; serverTime?: number | undefined } | null;
+export type FetchTokenResult =
+  | string
+  | {
+      token: string;
+      /** Seconds of validity from the moment of the answer (OAuth2 `expires_in`). */
+      expiresIn?: number | undefined;
+      /** Expiry, ms since the epoch on the server's clock. */
+      expiresAt?: number | undefined;
+      /** The server's clock when it answered, ms since the epoch (e.g. `Date.parse(res.headers.get('date'))`). */
+      serverTime?: number | undefined;
+    }
+  | null;
 
 /**
  * Mints a token for the key in `context`; the one thing an app must give `createTokenClient`.
@@ -80,13 +98,40 @@ export interface WakeSource {
   subscribe(listener: () => void): () => void;
 }
 
-/** Claims tokenwarden reads. The full payload is available for display. */
+/** Claims of a JWT access token. The full payload is available for display. */
 export interface TokenClaims {
-  iat: number;
-  exp: number;
+  iat?: number;
+  exp?: number;
+  nbf?: number;
   sid?: string;
   sub?: string;
   [claim: string]: unknown;
+}
+
+/**
+ * One token as tokenwarden holds it, whatever its kind: in the cache, in events, in coordinator
+ * messages. Times are ms on the server's clock. `claims` is the decoded payload when the token is a
+ * JWT (for display, and for `sid` checks), `undefined` for an opaque token.
+ */
+export interface TokenRecord {
+  readonly token: string;
+  /** When it was issued (JWT `iat`, else when the answer was received), server-clock ms. */
+  readonly issuedAt: number;
+  /** When it expires (JWT `exp` or the source's `expiresIn`/`expiresAt`), server-clock ms. */
+  readonly expiresAt: number;
+  /** Not valid before (JWT `nbf`), server-clock ms. */
+  readonly notBefore?: number | undefined;
+  readonly claims?: TokenClaims | undefined;
+}
+
+/**
+ * A token as another participant (tab, process) hands it over. A JWT carries its own timing; an
+ * opaque token needs `expiresAt` (and ideally `issuedAt`), which the receiving client bounds.
+ */
+export interface SharedToken {
+  token: string;
+  expiresAt?: number | undefined;
+  issuedAt?: number | undefined;
 }
 
 /**
@@ -113,7 +158,19 @@ export type FetchReason = 'cold' | 'refresh' | 'forced' | 'expired';
  */
 export type TokenEvent =
   | { type: 'fetch-start'; key: TokenKey; reason: FetchReason }
-  | { type: 'token'; key: TokenKey; token: string; claims: TokenClaims; origin: 'fetch' | 'coordinator'; refreshAt: number }
+  | {
+      type: 'token';
+      key: TokenKey;
+      token: string;
+      /** The decoded payload for a JWT, `undefined` for an opaque token. */
+      claims: TokenClaims | undefined;
+      /** Server-clock ms. */
+      issuedAt: number;
+      /** Server-clock ms. */
+      expiresAt: number;
+      origin: 'fetch' | 'coordinator';
+      refreshAt: number;
+    }
   | { type: 'fetch-error'; key: TokenKey; error: unknown; willRetry: boolean; retryIn?: number }
   | { type: 'signed-out'; key?: TokenKey }
   | { type: 'online' }
@@ -131,7 +188,13 @@ export type TokenEventType = TokenEvent['type'];
  * cache (validated, monotonic, refused when issued before the last sign-out).
  */
 export interface CoordinatorHost {
-  offer(key: TokenKey, token: string): boolean;
+  /**
+   * Offers a token another participant fetched. True when the client adopted it. The client refuses
+   * what it would refuse from its own fetch, plus: a token issued before its last sign-out, a
+   * token for a key it has not read, an opaque token without `expiresAt`, and one whose lifetime is
+   * beyond the client's bound (`maxTokenLifetime`).
+   */
+  offer(key: TokenKey, token: string | SharedToken): boolean;
   /** Another participant signed out: drop everything locally without telling the others again. */
   signOut(): void;
   /** Server-corrected time, ms. */
@@ -164,8 +227,8 @@ export interface CoordinatorLink {
    * or because waiting for others took too long.
    */
   acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void>;
-  /** This client fetched and accepted a fresh token: share it. */
-  publish(key: TokenKey, token: string): void;
+  /** This client fetched and accepted a fresh token: share it (with its expiry: it may be opaque). */
+  publish(key: TokenKey, record: TokenRecord): void;
   /** This client signed out (`clear()`): tell the others. */
   invalidate(): void;
   close(): void;
