@@ -1,20 +1,18 @@
 import { InvalidTokenError } from './errors';
-import { compareFreshness } from './jwt';
-import type { TokenClaims, TokenKey } from './types';
+import type { TokenKey, TokenRecord } from './types';
 
-/** Everything known about one key. Times are ms on the server-corrected clock. */
+/** Everything known about one key. Times are ms on the server's clock (late end). */
 export interface CacheEntry<F = unknown> {
   readonly id: string;
   readonly key: TokenKey;
+  /** `record.token`, kept beside it for the cache-hit path. */
   token: string | undefined;
-  claims: TokenClaims | undefined;
-  expiresAt: number;
+  record: TokenRecord | undefined;
   refreshAt: number;
-  /** From here on the token is never handed out: `exp - min(minValidity, refresh margin)`. */
+  /** From here on the token is never handed out: exactly `minValidity` before its expiry. */
   cutoffAt: number;
   /** Lifetime of the last token, ms: how long a key may go unread before it stops refreshing. */
   lifetime: number;
-  acceptedAt: number;
   /** Bumped by every accepted token: tells a fetch whether someone delivered while it waited. */
   version: number;
   /** Local monotonic ms (`ServerClock.localNow`) of the last read: idleness must not jump with skew. */
@@ -25,28 +23,53 @@ export interface CacheEntry<F = unknown> {
 /** `unchanged`: the very token already cached (nothing new to plan, share or announce). */
 export type AcceptResult = 'accepted' | 'unchanged' | 'staler';
 
+/** Where a token comes from: this client's own fetch, or another participant (tab, process). */
+export type TokenOrigin = 'fetch' | 'coordinator';
+
+/** The server's clock as an interval: judge expiry on the late end, "not yet valid" on the early. */
+export interface ServerNow {
+  late: number;
+  early: number;
+}
+
+/** How far in the future an `iat` may lie (issuer nodes a little ahead, whole-second claims). */
+export const FUTURE_IAT_TOLERANCE = 5_000;
+
+export interface TokenCacheOptions {
+  minValidity: number;
+  refreshMargin: (ttlSeconds: number) => number;
+  /** Longest lifetime (ms) a token from another participant may claim. */
+  maxDeliveredLifetime: number;
+}
+
 /**
- * Tokens per key, with the one door every token comes in through (`accept`). Monotonic: a token
- * staler than the cached one (by `iat`, then `exp`) is refused whatever order fetches resolve in.
- * `epoch` counts `clear()`s so a fetch started before one can tell its result is void.
+ * Tokens per key, with the one door every token comes in through (`accept`). A token is judged
+ * against the server's clock whatever its origin: not expired, not before its `nbf`, `iat` not
+ * beyond {@link FUTURE_IAT_TOLERANCE} in the future, more than `minValidity` left. Which token wins:
+ * one this client just fetched always replaces the one it holds (a server whose clock stepped back,
+ * or a cached token from a skewed issuer, can never pin the cache); one from another participant
+ * only when it lasts longer, and only within `maxDeliveredLifetime`. `epoch` counts `clear()`s so a
+ * fetch started before one can tell its result is void.
  */
 export class TokenCache<F = unknown> {
   readonly #entries = new Map<string, CacheEntry<F>>();
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
+  readonly #maxDeliveredLifetime: number;
   #epoch = 0;
   #clearedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: { minValidity: number; refreshMargin: (ttlSeconds: number) => number }) {
+  constructor(options: TokenCacheOptions) {
     this.#minValidityMs = options.minValidity * 1000;
     this.#refreshMargin = options.refreshMargin;
+    this.#maxDeliveredLifetime = options.maxDeliveredLifetime;
   }
 
   get epoch(): number {
     return this.#epoch;
   }
 
-  /** Server time of the last `clear()`; tokens issued before it are refused from other participants. */
+  /** Server time (early end) of the last `clear()`; tokens issued before it are refused from other participants. */
   get clearedAt(): number {
     return this.#clearedAt;
   }
@@ -66,12 +89,10 @@ export class TokenCache<F = unknown> {
         id,
         key,
         token: undefined,
-        claims: undefined,
-        expiresAt: 0,
+        record: undefined,
         refreshAt: 0,
         cutoffAt: 0,
         lifetime: 0,
-        acceptedAt: Number.NEGATIVE_INFINITY,
         version: 0,
         lastReadAt: Number.NEGATIVE_INFINITY,
         flight: undefined,
@@ -89,44 +110,63 @@ export class TokenCache<F = unknown> {
     return this.#entries.values();
   }
 
-  /** True when the entry holds a token that is before its cutoff at `now`. */
+  /** True when the entry holds a token that is before its cutoff at `now` (late end). */
   isServable(entry: CacheEntry<F>, now: number): boolean {
     return entry.token !== undefined && now < entry.cutoffAt;
   }
 
+  /** Seconds before expiry at which a token of this lifetime is refreshed, clamped to the lifetime. */
+  marginMs(ttlMs: number): number {
+    const margin = this.#refreshMargin(ttlMs / 1000) * 1000;
+    if (!Number.isFinite(margin) || margin <= 0) return 0;
+    return margin < ttlMs ? margin : ttlMs;
+  }
+
   /**
-   * The one door. Refuses (throws) a token that is expired or already past its cutoff at `now`;
-   * keeps the fresher of the cached and the offered token.
-   *
-   * The cutoff is `minValidity` before `exp`, shrunk to the refresh margin for tokens too short
-   * for both (a 6 s token: margin 3 s, so it is served for 3 s and refreshed then, not served for
-   * 1 s and fetched on every later read). From 10 s lifetimes up the cutoff is `minValidity`.
+   * The one door. Throws `InvalidTokenError` for a token that could not be served (nothing is
+   * cached, the held token is kept); otherwise keeps the winner by the rules above.
    */
-  accept(entry: CacheEntry<F>, token: string, claims: TokenClaims, now: number): AcceptResult {
-    const expiresAt = claims.exp * 1000;
-    if (expiresAt <= now) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
-    const ttl = claims.exp - claims.iat;
-    const marginMs = this.#refreshMargin(ttl) * 1000;
-    const cutoffAt = expiresAt - Math.min(this.#minValidityMs, marginMs);
-    if (cutoffAt <= now) {
-      throw new InvalidTokenError('too-short-lived', 'Token is already within minValidity of its expiry; it could never be served');
+  accept(entry: CacheEntry<F>, record: TokenRecord, now: ServerNow, origin: TokenOrigin): AcceptResult {
+    const { expiresAt, issuedAt, notBefore } = record;
+    if (!(expiresAt > issuedAt)) throw new InvalidTokenError('bad-lifetime', 'Token expiry is not after its issue time');
+    if (expiresAt <= now.late) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
+    if (notBefore !== undefined && notBefore > now.early) {
+      throw new InvalidTokenError('not-yet-valid', 'Token is not valid yet by the server clock (nbf)');
     }
-    if (entry.claims && compareFreshness(claims, entry.claims) < 0) return 'staler';
-    if (token === entry.token) return 'unchanged';
-    entry.token = token;
-    entry.claims = claims;
-    entry.expiresAt = expiresAt;
+    if (issuedAt > now.late + FUTURE_IAT_TOLERANCE) {
+      throw new InvalidTokenError('issued-in-future', 'Token claims to be issued in the future by the server clock (iat)');
+    }
+    const cutoffAt = expiresAt - this.#minValidityMs;
+    if (cutoffAt <= now.late) {
+      throw new InvalidTokenError('too-short-lived', 'Token has no more than minValidity left; it could never be served');
+    }
+    if (origin === 'coordinator') {
+      if (expiresAt - issuedAt > this.#maxDeliveredLifetime || expiresAt - now.late > this.#maxDeliveredLifetime) {
+        throw new InvalidTokenError('bad-lifetime', 'Delivered token claims a lifetime beyond maxTokenLifetime');
+      }
+      if (entry.record !== undefined && now.late < entry.cutoffAt && expiresAt <= entry.record.expiresAt) {
+        return record.token === entry.token ? 'unchanged' : 'staler';
+      }
+    }
+    if (record.token === entry.token) return 'unchanged';
+    const ttl = expiresAt - issuedAt;
+    // The refresh point is an optimisation, timed on the server clock's early end (shifted onto
+    // the late scale everything is compared on), so clock uncertainty does not pull it earlier;
+    // the cutoff is the guarantee and stays on the late end.
+    const refreshAt = expiresAt - this.marginMs(ttl) + (now.late - now.early);
+    entry.token = record.token;
+    entry.record = record;
     entry.cutoffAt = cutoffAt;
-    entry.refreshAt = expiresAt - marginMs;
-    entry.lifetime = ttl * 1000;
-    entry.acceptedAt = now;
+    // The refresh point is never after the cutoff, whatever the margin.
+    entry.refreshAt = refreshAt < cutoffAt ? refreshAt : cutoffAt;
+    entry.lifetime = ttl;
     entry.version++;
     return 'accepted';
   }
 
-  clear(now: number): void {
+  clear(clearedAt: number): void {
     this.#epoch++;
-    this.#clearedAt = now;
+    this.#clearedAt = clearedAt;
     this.#entries.clear();
   }
 }

@@ -1,13 +1,13 @@
-import { type AcceptResult, type CacheEntry, TokenCache } from './cache';
-import { ServerClock, systemClock } from './clock';
-import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
+import { type AcceptResult, type CacheEntry, type ServerNow, TokenCache, type TokenOrigin } from './cache';
+import { ServerClock, resolutionOf, systemClock } from './clock';
+import { OfflineError, TokenError, TokenFetchError } from './errors';
 import { EventHub, type TokenEventListener } from './events';
-import { Flight } from './flight';
-import { decodeJwt } from './jwt';
+import { Flight, Pacer } from './flight';
 import { DEFAULT_KEY, DEFAULT_KEY_ID, isTokenKey, keyId, toKey } from './keys';
+import { readFetchResult, readSharedToken } from './record';
 import { defaultNetworkSource } from './network';
 import { Scheduler } from './scheduler';
-import { DEFAULT_FOREGROUND_BUDGET, DEFAULT_MIN_VALIDITY, DEFAULT_REQUEST_TIMEOUT, defaultRefreshMargin } from './timing';
+import { DEFAULT_FOREGROUND_BUDGET, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_MIN_VALIDITY, DEFAULT_REQUEST_TIMEOUT, defaultRefreshMargin } from './timing';
 import { systemTimers } from './timers';
 import type {
   Clock,
@@ -16,12 +16,13 @@ import type {
   CoordinatorLink,
   FetchReason,
   FetchToken,
-  FetchTokenResult,
   GetTokenOptions,
   NetworkSource,
+  SharedToken,
   TimerProvider,
   TokenClaims,
   TokenKey,
+  TokenRecord,
   WakeSource,
 } from './types';
 import { defaultWakeSource } from './visibility';
@@ -30,10 +31,20 @@ import { defaultWakeSource } from './visibility';
 export interface TokenClientOptions {
   /** Mints a token for a key. Resolve `null` when the user is signed out. */
   fetchToken: FetchToken;
-  /** Seconds of validity below which a token is never returned. @default 5 */
+  /**
+   * Seconds of validity a returned token always has left, by the server's clock (its late end):
+   * a token is never handed out from `expiresAt - minValidity` on, whatever the other options. A
+   * token that arrives with no more than this left is an `InvalidTokenError`. @default 5
+   */
   minValidity?: number;
-  /** Per-attempt timeout in ms; the attempt's `signal` aborts after it. @default 10000 */
+  /** Per-attempt timeout in ms (more than 0); the attempt's `signal` aborts after it. @default 10000 */
   requestTimeout?: number;
+  /**
+   * Longest lifetime, in seconds, a token delivered by a coordinator (another tab, another
+   * process) may claim; a longer one is refused (tokens this client fetches itself are not
+   * bounded). @default 86400 (a day)
+   */
+  maxTokenLifetime?: number;
   /** How long (ms) a caller without a usable token keeps retrying before an error. @default 10000 */
   foregroundRetryBudget?: number;
   /**
@@ -58,7 +69,10 @@ export interface TokenClientOptions {
 /** What the client knows about one key, for dashboards and debugging. Never contains the raw token. */
 export interface TokenEntrySnapshot {
   key: TokenKey;
+  /** The decoded payload when the token is a JWT; undefined for an opaque token or none. */
   claims: TokenClaims | undefined;
+  /** Server-clock ms. */
+  issuedAt: number | undefined;
   /** Server-clock ms. */
   expiresAt: number | undefined;
   refreshAt: number | undefined;
@@ -72,8 +86,14 @@ export interface TokenEntrySnapshot {
 export interface TokenClientSnapshot {
   /** Server-corrected now, ms. */
   now: number;
-  /** Learned `server - local` clock difference, ms. */
+  /** Best estimate of the `server - local` clock difference, ms (the middle of `serverOffsetBounds`). */
   serverOffset: number;
+  /**
+   * The true `server - local` difference lies between these, ms. Expiry is judged on `high` (the
+   * latest the server's clock can be), so an uncertain estimate costs an early refresh, never a
+   * token past its cutoff.
+   */
+  serverOffsetBounds: { low: number; high: number };
   online: boolean;
   entries: TokenEntrySnapshot[];
 }
@@ -110,21 +130,28 @@ type Entry = CacheEntry<Flight>;
 /** An unread key stops refreshing after one token lifetime; this stands in before any token arrived. */
 const DEFAULT_IDLE_AFTER = 60_000;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+function numberOption(name: string, value: unknown, fallback: number, allowZero: boolean): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`tokenwarden: ${name} must be a non-negative finite number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(`tokenwarden: ${name} must be a finite number ${allowZero ? '>= 0' : '> 0'}, got ${typeof value === 'number' ? String(value) : typeof value}`);
   }
   return value;
 }
 
-function readResult(result: Exclude<FetchTokenResult, null>): { token: string; serverTime: number | undefined } {
-  if (typeof result === 'string') return { token: result, serverTime: undefined };
-  if (typeof result === 'object' && result !== null && typeof result.token === 'string') {
-    const serverTime = typeof result.serverTime === 'number' && Number.isFinite(result.serverTime) ? result.serverTime : undefined;
-    return { token: result.token, serverTime };
+function functionOption<T>(name: string, value: unknown, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') throw new TypeError(`tokenwarden: ${name} must be a function, got ${typeof value}`);
+  return value as T;
+}
+
+/** `getToken`'s argument: nothing, or an options object. A string (`getToken('supabase')`) is a mistake, not the default key. */
+function checkGetTokenOptions(options: unknown): asserts options is GetTokenOptions | undefined {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`tokenwarden: getToken takes an options object such as { template: 'name' }, got ${options === null ? 'null' : typeof options}`);
   }
-  throw new InvalidTokenError('bad-response', 'fetchToken must resolve a JWT string, { token, serverTime? } or null');
+  const skipCache = (options as { skipCache?: unknown }).skipCache;
+  if (skipCache !== undefined && typeof skipCache !== 'boolean') throw new TypeError('tokenwarden: skipCache must be a boolean');
 }
 
 class TokenClientImpl implements TokenClient {
@@ -135,6 +162,7 @@ class TokenClientImpl implements TokenClient {
   readonly #random: () => number;
   readonly #clock: ServerClock;
   readonly #cache: TokenCache<Flight>;
+  readonly #pacers = new Map<string, Pacer>();
   readonly #scheduler: Scheduler;
   readonly #network: NetworkSource;
   readonly #events = new EventHub();
@@ -144,15 +172,21 @@ class TokenClientImpl implements TokenClient {
   #destroyed = false;
 
   constructor(options: TokenClientOptions) {
-    if (typeof options?.fetchToken !== 'function') throw new TypeError('tokenwarden: fetchToken must be a function');
-    const minValidity = positive('minValidity', options.minValidity, DEFAULT_MIN_VALIDITY);
+    if (typeof options !== 'object' || options === null) throw new TypeError('tokenwarden: createTokenClient takes an options object');
+    if (typeof options.fetchToken !== 'function') throw new TypeError('tokenwarden: fetchToken must be a function');
+    const minValidity = numberOption('minValidity', options.minValidity, DEFAULT_MIN_VALIDITY, true);
     this.#fetchToken = options.fetchToken;
-    this.#requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT);
-    this.#budget = positive('foregroundRetryBudget', options.foregroundRetryBudget, DEFAULT_FOREGROUND_BUDGET);
+    this.#requestTimeout = numberOption('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT, false);
+    this.#budget = numberOption('foregroundRetryBudget', options.foregroundRetryBudget, DEFAULT_FOREGROUND_BUDGET, true);
+    const maxTokenLifetime = numberOption('maxTokenLifetime', options.maxTokenLifetime, DEFAULT_MAX_TOKEN_LIFETIME, false);
     this.#timers = options.timers ?? systemTimers;
-    this.#random = options.random ?? Math.random;
+    this.#random = functionOption('random', options.random, Math.random);
     this.#clock = new ServerClock(options.clock ?? systemClock);
-    this.#cache = new TokenCache({ minValidity, refreshMargin: options.refreshMargin ?? defaultRefreshMargin });
+    this.#cache = new TokenCache({
+      minValidity,
+      refreshMargin: functionOption('refreshMargin', options.refreshMargin, defaultRefreshMargin),
+      maxDeliveredLifetime: maxTokenLifetime * 1000,
+    });
     this.#scheduler = new Scheduler({ timers: this.#timers, now: () => this.#clock.now(), onDue: (id) => this.#onDue(id) });
     this.#network = options.network ?? defaultNetworkSource();
     this.#unsubscribe.push(this.#network.subscribe((online) => this.#onNetworkChange(online)));
@@ -160,7 +194,7 @@ class TokenClientImpl implements TokenClient {
     if (options.coordinator) {
       const host: CoordinatorHost = {
         offer: (key, token) => this.#offer(key, token),
-        peek: (key) => (isTokenKey(key) ? this.peekToken(key) : null),
+        peek: (key) => this.#peekRecord(key),
         signOut: () => this.#signOutLocally('remote'),
         now: () => this.#clock.now(),
         minValidity,
@@ -180,6 +214,7 @@ class TokenClientImpl implements TokenClient {
     let id = DEFAULT_KEY_ID;
     if (options !== undefined) {
       try {
+        checkGetTokenOptions(options);
         key = toKey(options);
       } catch (error) {
         return Promise.reject(error);
@@ -190,17 +225,19 @@ class TokenClientImpl implements TokenClient {
     const now = this.#clock.now();
     entry.lastReadAt = this.#clock.lastLocal;
     const skipCache = options?.skipCache === true;
-    if (!skipCache && entry.token !== undefined && now < entry.cutoffAt) {
+    if (!skipCache && now < entry.cutoffAt && entry.token !== undefined) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by
       // reads. Offline, the `online` event catches up instead of a flight that ends at once.
-      if (now >= entry.refreshAt && entry.flight === undefined && this.#network.isOnline()) this.#startFlight(entry, 'refresh');
+      if (now >= entry.refreshAt && entry.flight === undefined && this.isOnline()) this.#startFlight(entry, 'refresh');
       return Promise.resolve(entry.token);
     }
     if (!this.#network.isOnline()) {
+      // Keys first read offline are still dropped once idle.
+      if (entry.flight === undefined && entry.token === undefined) this.#scheduler.plan(id, this.#idleAt(entry));
       return Promise.reject(new OfflineError('The network is offline and no usable token is cached'));
     }
     return new Promise((resolve, reject) => {
-      const reason: FetchReason = skipCache ? 'forced' : entry.claims ? 'expired' : 'cold';
+      const reason: FetchReason = skipCache ? 'forced' : entry.record ? 'expired' : 'cold';
       const flight = entry.flight ?? this.#startFlight(entry, reason);
       flight.join({ resolve, reject, deadline: this.#clock.localNow() + this.#budget });
     });
@@ -211,8 +248,15 @@ class TokenClientImpl implements TokenClient {
     return entry && this.#cache.isServable(entry, this.#clock.now()) ? (entry.token as string) : null;
   }
 
+  #peekRecord(key: unknown): TokenRecord | null {
+    if (!isTokenKey(key)) return null;
+    const entry = this.#cache.get(keyId(toKey(key)));
+    return entry && this.#cache.isServable(entry, this.#clock.now()) ? (entry.record as TokenRecord) : null;
+  }
+
   subscribe(listener: TokenEventListener): () => void {
     if (this.#destroyed) return () => undefined;
+    if (typeof listener !== 'function') throw new TypeError('tokenwarden: subscribe takes a listener function');
     return this.#events.subscribe(listener);
   }
 
@@ -235,24 +279,44 @@ class TokenClientImpl implements TokenClient {
   }
 
   isOnline(): boolean {
-    return this.#network.isOnline();
+    return this.#network.isOnline() && !(this.#suspectOffline && this.#network.observable === false);
   }
 
   snapshot(): TokenClientSnapshot {
     const entries: TokenEntrySnapshot[] = [];
     for (const entry of this.#cache.values()) {
-      const hasToken = entry.claims !== undefined;
+      const record = entry.record;
       entries.push({
         key: entry.key,
-        claims: entry.claims,
-        expiresAt: hasToken ? entry.expiresAt : undefined,
-        refreshAt: hasToken ? entry.refreshAt : undefined,
-        cutoffAt: hasToken ? entry.cutoffAt : undefined,
+        claims: record?.claims,
+        issuedAt: record?.issuedAt,
+        expiresAt: record?.expiresAt,
+        refreshAt: record ? entry.refreshAt : undefined,
+        cutoffAt: record ? entry.cutoffAt : undefined,
         lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(entry.lastReadAt),
         refreshing: entry.flight !== undefined,
       });
     }
-    return { now: this.#clock.now(), serverOffset: this.#clock.offset, online: this.#network.isOnline(), entries };
+    return {
+      now: this.#clock.estimate(),
+      serverOffset: this.#clock.offset,
+      serverOffsetBounds: this.#clock.offsetBounds,
+      online: this.isOnline(),
+      entries,
+    };
+  }
+
+  #serverNow(): ServerNow {
+    return { late: this.#clock.now(), early: this.#clock.earliest() };
+  }
+
+  #pacer(id: string): Pacer {
+    let pacer = this.#pacers.get(id);
+    if (!pacer) {
+      pacer = new Pacer();
+      this.#pacers.set(id, pacer);
+    }
+    return pacer;
   }
 
   #startFlight(entry: Entry, reason: FetchReason): Flight {
@@ -261,17 +325,19 @@ class TokenClientImpl implements TokenClient {
     const flight: Flight = new Flight({
       // Local monotonic time: deadlines and pacing must not jump when the server offset is learned.
       now: () => this.#clock.localNow(),
+      serverNow: () => this.#clock.estimate(),
       timers: this.#timers,
       random: this.#random,
       requestTimeout: this.#requestTimeout,
+      pacer: this.#pacer(entry.id),
       isOnline: () => this.#network.isOnline(),
       suspectOffline: () => this.#suspectOffline,
-      attempt: (signal) => this.#attempt(entry, versionAtStart, reason, signal),
-      backgroundUntil: () => (entry.token === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.expiresAt)),
+      attempt: (signal) => this.#attempt(entry, versionAtStart, signal),
+      backgroundUntil: () => (entry.record === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.record.expiresAt)),
       onSignedOut: () => this.#signOut(entry.key),
       onFailure: (error, willRetry, retryIn, answeredOffline) => {
-        if (answeredOffline && this.#network.observable === false) this.#suspectOffline = true;
-        if (TokenFetchError.is(error)) this.#suspectOffline = false;
+        if (answeredOffline && this.#network.observable === false) this.#setSuspectOffline(true);
+        if (TokenFetchError.is(error)) this.#setSuspectOffline(false);
         this.#events.emit({ type: 'fetch-error', key: entry.key, error, willRetry, ...(retryIn === undefined ? {} : { retryIn }) });
       },
       onSettled: () => {
@@ -284,8 +350,8 @@ class TokenClientImpl implements TokenClient {
     return flight;
   }
 
-  async #attempt(entry: Entry, versionAtStart: number, reason: FetchReason, signal: AbortSignal): Promise<string | null> {
-    const release = await this.#acquire(entry.key, signal, reason);
+  async #attempt(entry: Entry, versionAtStart: number, signal: AbortSignal): Promise<string | null> {
+    const release = await this.#acquire(entry, signal);
     try {
       const now = this.#clock.now();
       // Another tab or instance may have delivered while we waited for the right to refresh.
@@ -293,28 +359,31 @@ class TokenClientImpl implements TokenClient {
         return entry.token as string;
       }
       const epoch = this.#cache.epoch;
+      const sentEarliest = this.#clock.earliest();
       const sentAt = this.#clock.localNow();
       const result = await this.#fetchToken({ ...entry.key, signal });
       const receivedAt = this.#clock.localNow();
       if (signal.aborted || epoch !== this.#cache.epoch) throw signal.reason ?? new TokenError('aborted', 'Token fetch aborted by clear()');
-      this.#suspectOffline = false;
+      this.#setSuspectOffline(false);
       if (result === null) return null;
-      const { token, serverTime } = readResult(result);
-      const claims = decodeJwt(token);
-      // Without a server reading, a token just handed to us is taken to be freshly minted.
-      this.#clock.learn(serverTime ?? claims.iat * 1000, sentAt, receivedAt);
-      const outcome = this.#admit(entry, token, claims, 'fetch');
-      if (outcome === 'accepted') this.#tellCoordinator(() => this.#link?.publish(entry.key, token));
-      return this.#cache.isServable(entry, this.#clock.now()) ? (entry.token as string) : token;
+      const { record, serverTime } = readFetchResult(result, sentEarliest);
+      // The answer bounds the server's clock: its `serverTime`, else a JWT's `iat` (minted for us).
+      const reading = serverTime ?? (record.claims?.iat === undefined ? undefined : record.issuedAt);
+      if (reading !== undefined) this.#clock.learn({ time: reading, resolution: resolutionOf(reading), sentAt, receivedAt });
+      const outcome = this.#admit(entry, record, 'fetch');
+      // A `token` listener may have signed out: the token belongs to the session that ended.
+      if (outcome === 'accepted' && epoch === this.#cache.epoch) this.#tellCoordinator(() => this.#link?.publish(entry.key, record));
+      return record.token;
     } finally {
       release();
     }
   }
 
-  async #acquire(key: TokenKey, signal: AbortSignal, reason: FetchReason): Promise<() => void> {
+  async #acquire(entry: Entry, signal: AbortSignal): Promise<() => void> {
     if (!this.#link) return noop;
+    const reason: FetchReason = entry.record === undefined ? 'cold' : this.#cache.isServable(entry, this.#clock.now()) ? 'refresh' : 'expired';
     try {
-      return await this.#link.acquire(key, signal, { reason });
+      return await this.#link.acquire(entry.key, signal, { reason });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without it, this client simply fetches on its own.
@@ -324,31 +393,39 @@ class TokenClientImpl implements TokenClient {
   }
 
   /** The cache's one door, plus what follows a new token: its refresh plan and the event. */
-  #admit(entry: Entry, token: string, claims: TokenClaims, origin: 'fetch' | 'coordinator'): AcceptResult {
-    const outcome = this.#cache.accept(entry, token, claims, this.#clock.now());
+  #admit(entry: Entry, record: TokenRecord, origin: TokenOrigin): AcceptResult {
+    const outcome = this.#cache.accept(entry, record, this.#serverNow(), origin);
     if (outcome === 'accepted') {
       if (entry.flight === undefined) this.#scheduler.plan(entry.id, entry.refreshAt);
-      this.#events.emit({ type: 'token', key: entry.key, token, claims, origin, refreshAt: entry.refreshAt });
+      this.#events.emit({
+        type: 'token',
+        key: entry.key,
+        token: record.token,
+        claims: record.claims,
+        issuedAt: record.issuedAt,
+        expiresAt: record.expiresAt,
+        origin,
+        refreshAt: entry.refreshAt,
+      });
     }
     return outcome;
   }
 
-  #offer(key: TokenKey, token: string): boolean {
-    if (this.#destroyed || !isTokenKey(key) || typeof token !== 'string') return false;
-    let claims: TokenClaims;
+  /**
+   * A token from another participant. Bounded to what this client would accept from its own
+   * fetch, for keys it reads, issued after its last sign-out (`iat` has whole seconds, so a token
+   * minted in the second of the sign-out passes here; the coordinators check that second).
+   */
+  #offer(key: TokenKey, shared: string | SharedToken): boolean {
+    if (this.#destroyed || !isTokenKey(key)) return false;
+    const entry = this.#cache.get(keyId(toKey(key)));
+    if (entry === undefined || entry.lastReadAt === Number.NEGATIVE_INFINITY) return false;
+    const record = readSharedToken(shared, this.#clock.now());
+    if (record === undefined) return false;
+    if (record.issuedAt < Math.floor(this.#cache.clearedAt / 1000) * 1000) return false;
     try {
-      claims = decodeJwt(token);
+      return this.#admit(entry, record, 'coordinator') === 'accepted';
     } catch {
-      return false;
-    }
-    // Issued before our last sign-out: it belongs to a session we ended.
-    if (claims.iat < Math.floor(this.#cache.clearedAt / 1000)) return false;
-    const normalized = toKey(key);
-    const entry = this.#cache.getOrCreate(keyId(normalized), normalized);
-    try {
-      return this.#admit(entry, token, claims, 'coordinator') === 'accepted';
-    } catch {
-      if (entry.claims === undefined && entry.flight === undefined && entry.lastReadAt === Number.NEGATIVE_INFINITY) this.#cache.delete(entry.id);
       return false;
     }
   }
@@ -372,19 +449,20 @@ class TokenClientImpl implements TokenClient {
     const now = this.#clock.now();
     const idle = this.#isIdle(entry);
     if (this.#cache.isServable(entry, now)) {
-      if (idle || !this.#network.isOnline()) this.#scheduler.plan(id, entry.cutoffAt);
+      if (idle || !this.isOnline()) this.#scheduler.plan(id, entry.cutoffAt);
       else if (now >= entry.refreshAt) this.#startFlight(entry, 'refresh');
       else this.#scheduler.plan(id, entry.refreshAt);
       return;
     }
     if (idle) {
       this.#cache.delete(id);
+      this.#pacers.delete(id);
       this.#events.emit({ type: 'evicted', key: entry.key });
       return;
     }
-    // Read recently but its token is at the cutoff (a margin no wider than minValidity, or a
-    // refresh that gave up): fetch ahead of the next read, which would otherwise have to wait.
-    if (this.#network.isOnline()) this.#startFlight(entry, 'expired');
+    // Read recently but its token is at the cutoff (a refresh that gave up, or a refresh point at
+    // the cutoff): fetch ahead of the next read, which would otherwise have to wait.
+    if (this.isOnline()) this.#startFlight(entry, entry.record ? 'expired' : 'cold');
     else this.#scheduler.plan(id, this.#idleAt(entry));
   }
 
@@ -411,6 +489,13 @@ class TokenClientImpl implements TokenClient {
     this.#refreshStale();
   }
 
+  /** Where the network cannot be observed, failures and successes stand in for its events. */
+  #setSuspectOffline(suspect: boolean): void {
+    if (suspect === this.#suspectOffline) return;
+    this.#suspectOffline = suspect;
+    if (this.#network.observable === false) this.#events.emit({ type: suspect ? 'offline' : 'online' });
+  }
+
   #onWake(): void {
     if (this.#destroyed) return;
     this.#scheduler.runOverdue();
@@ -428,7 +513,7 @@ class TokenClientImpl implements TokenClient {
       }
       if (this.#isIdle(entry)) continue;
       const servable = this.#cache.isServable(entry, now);
-      if (!servable || now >= entry.refreshAt) this.#startFlight(entry, servable ? 'refresh' : 'expired');
+      if (!servable || now >= entry.refreshAt) this.#startFlight(entry, servable ? 'refresh' : entry.record ? 'expired' : 'cold');
     }
   }
 
@@ -446,7 +531,8 @@ class TokenClientImpl implements TokenClient {
   #clearLocally(origin: 'local' | 'remote'): void {
     const flights: Flight[] = [];
     for (const entry of this.#cache.values()) if (entry.flight) flights.push(entry.flight);
-    this.#cache.clear(this.#clock.now());
+    this.#cache.clear(this.#clock.earliest());
+    this.#pacers.clear();
     this.#scheduler.clear();
     for (const flight of flights) flight.cancel();
     this.#events.emit({ type: 'cleared', origin });

@@ -7,36 +7,82 @@ export const systemClock: Clock = {
 };
 
 /**
- * The server's time as this client best knows it, in ms.
+ * How far a local clock may run fast or slow against the server's between two samples: 100 ppm
+ * (quartz is ~20-50 ppm; virtual machines are worse). Widens the bounds as a sample ages.
+ */
+const DRIFT = 100e-6;
+
+/**
+ * A reading of the server's clock and how precise it is: `time` is the server's clock floored to
+ * `resolution` ms (1000 for whole seconds: a `Date` header, a JWT `iat`), taken at some moment
+ * between `sentAt` and `receivedAt` on the local `localNow()` scale.
+ */
+export interface ClockSample {
+  time: number;
+  resolution: number;
+  sentAt: number;
+  receivedAt: number;
+}
+
+/**
+ * The server's time as this client knows it, as an interval: the true server time is somewhere in
+ * `[earliest(), latest()]`, in ms.
  *
- * Anchored at the last skew sample. Elapsed time since the anchor is the larger of the wall-clock
- * and the monotonic deltas: a wall clock set backwards cannot make a token look younger (monotonic
- * wins), and a laptop that slept, where some monotonic clocks stop, cannot either (wall wins).
- * Erring late only ever makes tokens look older, which costs an early refresh, never an expired token.
+ * Each answer from the token server bounds the offset (server − local): the reading lies in
+ * `[time, time + resolution)` and was taken between send and receive. Intersecting the bounds of
+ * successive samples narrows them (NTP-style filtering) from a second plus a round trip to a few
+ * tens of ms; a sample that contradicts the bounds means a clock stepped (server or local) and
+ * starts over from that sample. Bounds widen with drift as a sample ages.
+ *
+ * Elapsed time since the last sample is the larger of the wall-clock and monotonic deltas for the
+ * late end (a wall clock set back cannot make a token look younger; a laptop whose monotonic clock
+ * stopped in sleep cannot either) and the smaller for the early end. Expiry is judged on the late
+ * end, so an imprecise estimate costs an early refresh, never a token past its cutoff.
  */
 export class ServerClock {
   readonly #clock: Clock;
-  #anchorServer: number;
   #anchorWall: number;
   #anchorMono: number | undefined;
-  #offset = 0;
+  /** Bounds of the server's time at the anchor. */
+  #low: number;
+  #high: number;
   #lastLocal = 0;
+  #samples = 0;
+  /** A sample that contradicted the bounds, held until a second one confirms a clock step. */
+  #outlier: { low: number; high: number; at: number } | undefined;
 
   constructor(clock: Clock) {
     this.#clock = clock;
     this.#anchorWall = clock.now();
-    this.#anchorServer = this.#anchorWall;
     this.#anchorMono = clock.monotonic?.();
+    // Before any answer the local clock is all there is: taken as the server's, exactly.
+    this.#low = this.#anchorWall;
+    this.#high = this.#anchorWall;
   }
 
+  /** The latest the server's clock can be now: the one to judge expiry and cutoffs by. */
   now(): number {
-    const wall = this.#clock.now();
-    const wallElapsed = wall - this.#anchorWall;
+    const wallElapsed = this.#clock.now() - this.#anchorWall;
     const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
-    const monoElapsed = mono === undefined || this.#anchorMono === undefined ? wallElapsed : mono - this.#anchorMono;
-    this.#lastLocal = mono ?? wall;
+    const monoElapsed = mono === undefined ? wallElapsed : mono - (this.#anchorMono as number);
+    this.#lastLocal = mono ?? wallElapsed + this.#anchorWall;
     const elapsed = wallElapsed > monoElapsed ? wallElapsed : monoElapsed;
-    return this.#anchorServer + (elapsed > 0 ? elapsed : 0);
+    return elapsed > 0 ? this.#high + elapsed * (1 + DRIFT) : this.#high;
+  }
+
+  /** The earliest the server's clock can be now: the one to judge "not yet valid" by. */
+  earliest(): number {
+    const wallElapsed = this.#clock.now() - this.#anchorWall;
+    const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
+    const monoElapsed = mono === undefined ? wallElapsed : mono - (this.#anchorMono as number);
+    const elapsed = wallElapsed < monoElapsed ? wallElapsed : monoElapsed;
+    return elapsed > 0 ? this.#low + elapsed * (1 - DRIFT) : this.#low;
+  }
+
+  /** The middle of the bounds: the best single guess, for display. */
+  estimate(): number {
+    const late = this.now();
+    return late - (late - this.earliest()) / 2;
   }
 
   /**
@@ -55,32 +101,78 @@ export class ServerClock {
     return this.#clock.monotonic?.() ?? this.#clock.now();
   }
 
-  /** Converts a `localNow()` reading to server time, at the current estimate. */
+  /** Converts a `localNow()` reading to server time (late end), at the current estimate. */
   toServerTime(local: number): number {
     return this.now() + (local - this.localNow());
   }
 
-  /** Converts a server time to the `localNow()` scale, at the current estimate. */
+  /** Converts a server time (late end) to the `localNow()` scale, at the current estimate. */
   toLocalTime(server: number): number {
     return this.localNow() + (server - this.now());
   }
 
-  /** Last learned `server - local` difference, ms (for display and diagnostics). */
+  /** Best estimate of `server − local wall clock`, ms (for display and diagnostics). */
   get offset(): number {
-    return this.#offset;
+    return this.estimate() - this.#clock.now();
+  }
+
+  /** Bounds of `server − local wall clock`, ms: the true offset lies between them. */
+  get offsetBounds(): { low: number; high: number } {
+    const wall = this.#clock.now();
+    return { low: this.earliest() - wall, high: this.now() - wall };
+  }
+
+  /** How many samples the bounds rest on since the last detected clock step. */
+  get samples(): number {
+    return this.#samples;
   }
 
   /**
-   * Learns the offset from a server time reading taken, as far as we can tell, half-way through a
-   * round trip that started `sentAt` and ended `receivedAt` (both from `localNow()`).
+   * Narrows the bounds with one reading of the server's clock. False when the reading was set
+   * aside as an outlier (it contradicts the bounds, and no earlier outlier agrees with it).
    */
-  learn(serverTimeMs: number, sentAt: number, receivedAt: number): void {
-    const wall = this.#clock.now();
-    const halfTrip = Math.max(0, receivedAt - sentAt) / 2;
-    // The reading was taken half a round trip before "now".
-    this.#anchorServer = serverTimeMs + halfTrip;
-    this.#anchorWall = wall;
+  learn(sample: ClockSample): boolean {
+    const { time, sentAt, receivedAt } = sample;
+    if (!Number.isFinite(time) || !Number.isFinite(sentAt) || !Number.isFinite(receivedAt)) return false;
+    const resolution = Math.max(1, sample.resolution);
+    const trip = Math.max(0, receivedAt - sentAt);
+    // What the sample says about the server's clock right now (at receive plus any delay since).
+    const local = this.localNow();
+    const sinceReceived = Math.max(0, local - receivedAt);
+    let low = time + sinceReceived * (1 - DRIFT);
+    let high = time + resolution + (trip + sinceReceived) * (1 + DRIFT);
+    const oldLow = this.earliest();
+    const oldHigh = this.now();
+    if (this.#samples > 0 && low <= oldHigh && oldLow <= high) {
+      low = Math.max(low, oldLow);
+      high = Math.min(high, oldHigh);
+      this.#samples++;
+      this.#outlier = undefined;
+    } else if (this.#samples > 0) {
+      // One answer that contradicts all before it is more likely a skewed issuer node (or a token
+      // from the future) than a clock step: it counts only once a second answer agrees with it.
+      const previous = this.#outlier;
+      const elapsed = previous === undefined ? 0 : Math.max(0, local - previous.at);
+      if (previous === undefined || low > previous.high + elapsed * (1 + DRIFT) || previous.low + elapsed * (1 - DRIFT) > high) {
+        this.#outlier = { low, high, at: local };
+        return false;
+      }
+      low = Math.max(low, previous.low + elapsed * (1 - DRIFT));
+      high = Math.min(high, previous.high + elapsed * (1 + DRIFT));
+      this.#samples = 2;
+      this.#outlier = undefined;
+    } else {
+      this.#samples = 1;
+    }
+    this.#low = low;
+    this.#high = high;
+    this.#anchorWall = this.#clock.now();
     this.#anchorMono = this.#clock.monotonic?.();
-    this.#offset = this.#anchorServer - wall;
+    return true;
   }
+}
+
+/** Whole-second readings (`Date` header, `iat`) are floored to the second; finer ones to the ms. */
+export function resolutionOf(time: number): number {
+  return time % 1000 === 0 ? 1000 : 1;
 }

@@ -84,12 +84,24 @@ export class TokenFetchError extends TokenError {
   readonly status: number;
   /** Milliseconds the server asked us to wait (from `Retry-After`), if it said. */
   readonly retryAfter: number | undefined;
+  /**
+   * When the server said to come back, ms on the server's clock (a `Retry-After` HTTP-date with no
+   * `Date` header to measure it against): the client measures it against its learned server clock.
+   */
+  readonly retryAt: number | undefined;
+  /** The OAuth 2.0 `error` code of the answer (`invalid_client`, `invalid_scope`…), when it had one. */
+  readonly oauthError: string | undefined;
 
-  constructor(status: number, options?: { retryAfter?: number | undefined; message?: string; cause?: unknown }) {
+  constructor(
+    status: number,
+    options?: { retryAfter?: number | undefined; retryAt?: number | undefined; oauthError?: string | undefined; message?: string; cause?: unknown },
+  ) {
     super('fetch_failed', options?.message ?? `Token endpoint answered ${status}`, { cause: options?.cause });
     this.name = 'TokenFetchError';
     this.status = status;
     this.retryAfter = options?.retryAfter;
+    this.retryAt = options?.retryAt;
+    this.oauthError = options?.oauthError;
   }
 
   /** @example if (TokenFetchError.is(err)) console.warn('token endpoint answered', err.status); */
@@ -104,7 +116,10 @@ export type InvalidTokenReason =
   | 'bad-json'
   | 'missing-claims'
   | 'bad-lifetime'
+  | 'no-expiry'
   | 'expired'
+  | 'not-yet-valid'
+  | 'issued-in-future'
   | 'too-short-lived'
   | 'bad-response';
 

@@ -1,5 +1,5 @@
 import { OfflineError, TokenError, TokenFetchError } from './errors';
-import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, backoffDelay, classifyFailure } from './retry';
+import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, backoffFloor, classifyFailure, retryDelay, serverDelayOf } from './retry';
 import { type Nap, sleep } from './timers';
 import type { TimerProvider } from './types';
 
@@ -10,11 +10,41 @@ interface Waiter {
   deadline: number;
 }
 
+/** The closest two requests for one key can ever be, ms: the floor of the first foreground retry. */
+export const MIN_ATTEMPT_GAP = backoffFloor(FOREGROUND_BACKOFF, 0);
+
+/**
+ * When the next request for one key may start. Outlives flights, so a caller who asks again right
+ * after a flight gave up (or an event listener that does) cannot start requests faster than the
+ * policy allows: a new flight starts where the last one left off.
+ */
+export class Pacer {
+  /** Local time before which no attempt starts. */
+  nextAt = Number.NEGATIVE_INFINITY;
+  /** Local time the last attempt ended. */
+  lastEndedAt = Number.NEGATIVE_INFINITY;
+  /** `nextAt` was set by the server (`Retry-After`): a waiting caller cannot shorten it. */
+  serverGiven = false;
+  /** The failure behind a server-given wait, for callers who cannot wait that long. */
+  serverError: unknown;
+
+  /** Someone needs a token now: wait no longer than the minimum gap, unless the server said so. */
+  hurry(): void {
+    if (this.serverGiven) return;
+    const soonest = this.lastEndedAt + MIN_ATTEMPT_GAP;
+    if (soonest < this.nextAt) this.nextAt = soonest;
+  }
+}
+
 export interface FlightDeps {
+  /** Local monotonic ms. */
   now(): number;
+  /** The server's clock (for `Retry-After` HTTP-dates). */
+  serverNow(): number;
   timers: TimerProvider;
   random(): number;
   requestTimeout: number;
+  pacer: Pacer;
   isOnline(): boolean;
   /** The network cannot be observed and recently failed: callers get one attempt, not a retry budget. */
   suspectOffline(): boolean;
@@ -31,12 +61,16 @@ export interface FlightDeps {
  * One refresh of one key: the only request in flight for it, shared by every caller who needs a
  * token, and retried by policy. Callers (waiters) each carry their own deadline; with none, the
  * flight is a background refresh that retries, slower, until the cached token expires.
+ *
+ * Every way a flight ends settles its owner first and its waiters after, so a caller who resumes on
+ * the outcome and asks again starts a new flight rather than joining one that has decided to stop.
+ * A flight resolves `null` only when the session signed out (`cancel()`).
  */
 export class Flight {
   readonly #deps: FlightDeps;
   readonly #waiters = new Set<Waiter>();
   #controller: AbortController | undefined;
-  #nap: { nap: Nap; serverGiven: boolean; wakeAt: number } | undefined;
+  #nap: Nap | undefined;
   #lastError: unknown;
   #attempt = 0;
   #cancelled = false;
@@ -52,43 +86,40 @@ export class Flight {
     void this.#run();
   }
 
-  /** Adds a caller. A caller waiting wakes a background flight that is only pacing itself. */
+  /** Adds a caller. A caller waiting hurries a background flight that is only pacing itself. */
   join(waiter: Waiter): void {
     if (this.#cancelled) {
       waiter.resolve(null);
       return;
     }
     if (this.#done) throw new Error('tokenwarden: internal error, joined a finished flight');
-    const nap = this.#nap;
-    if (nap && nap.serverGiven && nap.wakeAt > waiter.deadline) {
+    const pacer = this.#deps.pacer;
+    if (pacer.serverGiven && pacer.nextAt > waiter.deadline) {
       // The server told us when to come back, and it is past this caller's budget.
-      waiter.reject(this.#lastError);
+      waiter.reject(pacer.serverError ?? this.#lastError);
       return;
     }
     this.#waiters.add(waiter);
+    // Someone awaits the nap now: in Node it must keep the process alive.
+    this.#nap?.hold();
     if (waiter.deadline < this.#deadlineAt) this.#armDeadline(waiter.deadline);
-    if (nap && this.#waiters.size === 1) {
-      if (nap.serverGiven) {
-        nap.nap.hold();
-      } else {
-        this.#attempt = 0;
-        nap.nap.cancel();
-      }
+    if (this.#waiters.size === 1) {
+      if (this.#nap && !pacer.serverGiven) this.#attempt = 0;
+      this.#hurry();
     }
   }
 
   /** The network went away: callers learn it now instead of after the retry budget. */
   networkLost(): void {
     this.#rejectAll(new OfflineError('The network is offline', { cause: this.#lastError }));
-    this.#nap?.nap.cancel();
+    this.#nap?.cancel();
   }
 
-  /** The network is back or the app woke up: stop pacing and try now. */
+  /** The network is back or the app woke up: stop pacing and try as soon as the policy allows. */
   wake(): void {
-    if (this.#nap && !this.#nap.serverGiven) {
-      this.#attempt = 0;
-      this.#nap.nap.cancel();
-    }
+    if (this.#deps.pacer.serverGiven) return;
+    this.#attempt = 0;
+    this.#hurry();
   }
 
   /** `clear()`: abort the request, hand callers `null`, and let nothing through afterwards. */
@@ -96,10 +127,17 @@ export class Flight {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#controller?.abort(new TokenError('aborted', 'Token fetch aborted by clear()'));
-    this.#nap?.nap.cancel();
+    this.#nap?.cancel();
     for (const waiter of this.#waiters) waiter.resolve(null);
     this.#waiters.clear();
     this.#disarmDeadline();
+  }
+
+  #hurry(): void {
+    const pacer = this.#deps.pacer;
+    const before = pacer.nextAt;
+    pacer.hurry();
+    if (pacer.nextAt < before) this.#nap?.cancel();
   }
 
   async #run(): Promise<void> {
@@ -109,13 +147,19 @@ export class Flight {
         this.networkLost();
         break;
       }
+      const wait = deps.pacer.nextAt - deps.now();
+      if (wait > 0) {
+        // Woken early (a caller joined, the network came back): the loop re-reads the pacer.
+        await this.#pace(wait);
+        continue;
+      }
       let token: string | null;
       try {
         token = await this.#attemptOnce();
       } catch (error) {
         if (this.#cancelled) break;
-        if (await this.#recover(error)) continue;
-        break;
+        if (this.#recover(error)) continue;
+        return;
       }
       if (this.#cancelled) break;
       if (token === null) {
@@ -126,7 +170,9 @@ export class Flight {
       this.#finish((waiter) => waiter.resolve(token));
       return;
     }
-    this.#finish((waiter) => waiter.resolve(null));
+    // Cancelled (signed out): waiters already have `null`. Offline: they have an OfflineError, and
+    // anyone who joined since gets the same.
+    this.#finish((waiter) => (this.#cancelled ? waiter.resolve(null) : waiter.reject(this.#budgetAnswer())));
   }
 
   /**
@@ -143,42 +189,57 @@ export class Flight {
     for (const waiter of waiters) settle(waiter);
   }
 
-  /** Decides what a failure means; true to try again after pacing. */
-  async #recover(error: unknown): Promise<boolean> {
+  /**
+   * Decides what a failure means: true to try again (the pacer says when). Decides before it
+   * tells anyone: a flight that stops is settled before its callers (or an event listener) hear.
+   */
+  #recover(error: unknown): boolean {
     const deps = this.#deps;
-    const failure = classifyFailure(error);
+    const failure = classifyFailure(error, deps.serverNow());
     if (failure.kind === 'signed-out') {
       deps.onSignedOut();
+      if (!this.#cancelled) this.#finish((waiter) => waiter.resolve(null));
       return false;
     }
     if (failure.kind === 'final' || failure.kind === 'bug') {
-      deps.onFailure(failure.error, false, undefined, false);
       this.#finish((waiter) => waiter.reject(failure.error));
+      deps.onFailure(failure.error, false, undefined, false);
       return false;
     }
     this.#lastError = failure.error;
     const answer = failure.kind === 'network' ? new OfflineError(undefined, { cause: failure.error }) : failure.error;
-    const serverDelay = failure.kind === 'server' ? failure.error.retryAfter : undefined;
+    const serverDelay = failure.kind === 'server' ? serverDelayOf(failure.error, deps.serverNow()) : undefined;
     const policy = this.#waiters.size > 0 ? FOREGROUND_BACKOFF : BACKGROUND_BACKOFF;
-    const delay = serverDelay ?? backoffDelay(policy, this.#attempt++, deps.random);
-    const retryAt = deps.now() + delay;
+    const delay = retryDelay(policy, this.#attempt++, deps.random, serverDelay);
+    const now = deps.now();
+    const retryAt = now + delay;
+    const pacer = deps.pacer;
+    pacer.nextAt = retryAt;
+    pacer.serverGiven = serverDelay !== undefined && serverDelay >= delay;
+    pacer.serverError = pacer.serverGiven ? answer : undefined;
     const giveUpNow = failure.kind === 'network' && deps.suspectOffline();
-    let answeredOffline = false;
-    for (const waiter of [...this.#waiters]) {
-      if (giveUpNow || retryAt >= waiter.deadline) {
-        this.#waiters.delete(waiter);
-        waiter.reject(answer);
-        answeredOffline ||= failure.kind === 'network';
-      }
+    const leaving = [...this.#waiters].filter((waiter) => giveUpNow || retryAt >= waiter.deadline);
+    const willRetry = leaving.length < this.#waiters.size || retryAt < deps.backgroundUntil();
+    const answeredOffline = failure.kind === 'network' && leaving.length > 0;
+    if (!willRetry) {
+      this.#finish((waiter) => waiter.reject(answer));
+      deps.onFailure(answer, false, undefined, answeredOffline);
+      return false;
     }
-    const willRetry = this.#waiters.size > 0 || retryAt < deps.backgroundUntil();
-    deps.onFailure(answer, willRetry, willRetry ? delay : undefined, answeredOffline);
-    if (!willRetry) return false;
-    const nap = sleep(deps.timers, delay, this.#waiters.size === 0);
-    this.#nap = { nap, serverGiven: serverDelay !== undefined, wakeAt: retryAt };
-    await nap.done;
-    this.#nap = undefined;
+    for (const waiter of leaving) {
+      this.#waiters.delete(waiter);
+      waiter.reject(answer);
+    }
+    deps.onFailure(answer, true, delay, answeredOffline);
     return !this.#cancelled;
+  }
+
+  /** Sleeps until the pacer allows the next attempt, or until woken. Keeps Node alive only for callers. */
+  async #pace(ms: number): Promise<void> {
+    const nap = sleep(this.#deps.timers, ms, this.#waiters.size === 0);
+    this.#nap = nap;
+    await nap.done;
+    if (this.#nap === nap) this.#nap = undefined;
   }
 
   async #attemptOnce(): Promise<string | null> {
@@ -192,13 +253,23 @@ export class Flight {
       onAbort = () => reject(controller.signal.reason);
       controller.signal.addEventListener('abort', onAbort, { once: true });
     });
+    const pacer = deps.pacer;
     try {
-      return await Promise.race([deps.attempt(controller.signal), aborted]);
+      const token = await Promise.race([deps.attempt(controller.signal), aborted]);
+      // An answer: the next request (a forced refresh, say) owes nothing to the ones before.
+      pacer.nextAt = Number.NEGATIVE_INFINITY;
+      return token;
+    } catch (error) {
+      // A failure: whatever follows, no request for this key before the minimum gap.
+      pacer.nextAt = deps.now() + MIN_ATTEMPT_GAP;
+      throw error;
     } finally {
       deps.timers.clearTimeout(timeout);
       if (onAbort) controller.signal.removeEventListener('abort', onAbort);
       aborted.catch(() => undefined);
       this.#controller = undefined;
+      pacer.lastEndedAt = deps.now();
+      pacer.serverGiven = false;
     }
   }
 

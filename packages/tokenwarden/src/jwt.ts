@@ -12,42 +12,56 @@ function decodeSegment(segment: string): string {
   return new TextDecoder().decode(bytes);
 }
 
+/** Whether `token` has the shape of a JWT (three base64url segments, the last may be empty). */
+export function looksLikeJwt(token: string): boolean {
+  const parts = token.split('.');
+  return parts.length === 3 && parts.every((part, i) => (i === 2 && part === '') || BASE64URL.test(part));
+}
+
+function checkTime(name: 'iat' | 'exp' | 'nbf', value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new InvalidTokenError('missing-claims', `Token ${name} claim is not a finite number`);
+  }
+}
+
 /**
  * Reads a JWT's payload without verifying the signature: the token came from our own token
- * endpoint over TLS, and the resource server verifies it. Checks only what expiry logic relies on.
- * Errors never include the token.
+ * endpoint over TLS, and the resource server verifies it. Checks the time claims it finds (`iat`,
+ * `exp`, `nbf` are finite numbers, `exp` after `iat`); whether there is an expiry at all is the
+ * caller's business (a source may give one beside the token). Errors never include the token or
+ * any of its text, not even in `cause`.
  *
  * @example
- * const { sub, exp } = decodeJwt(token); // for display; throws InvalidTokenError if unusable
+ * const { sub, exp } = decodeJwt(token); // for display; throws InvalidTokenError if unreadable
  */
 export function decodeJwt(token: unknown): TokenClaims {
   if (typeof token !== 'string') {
     throw new InvalidTokenError('not-a-jwt', `Expected a JWT string, got ${token === null ? 'null' : typeof token}`);
   }
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((part, i) => (i === 2 && part === '') || BASE64URL.test(part))) {
+  if (!looksLikeJwt(token)) {
     throw new InvalidTokenError('not-a-jwt', 'Token is not a JWT (expected three base64url segments)');
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(decodeSegment(parts[1] as string));
-  } catch (cause) {
-    throw new InvalidTokenError('bad-json', 'Token payload is not valid base64url JSON', { cause });
+    payload = JSON.parse(decodeSegment(token.split('.')[1] as string));
+  } catch {
+    // No cause: a JSON parser's message quotes the text it choked on, which is token material.
+    throw new InvalidTokenError('bad-json', 'Token payload is not valid base64url JSON');
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new InvalidTokenError('bad-json', 'Token payload is not a JSON object');
   }
-  const { iat, exp } = payload as { iat?: unknown; exp?: unknown };
-  if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isFinite(iat) || !Number.isFinite(exp)) {
-    throw new InvalidTokenError('missing-claims', 'Token has no numeric iat and exp claims');
-  }
-  if (exp <= iat) {
+  const { iat, exp, nbf } = payload as { iat?: unknown; exp?: unknown; nbf?: unknown };
+  checkTime('iat', iat);
+  checkTime('exp', exp);
+  checkTime('nbf', nbf);
+  if (typeof iat === 'number' && typeof exp === 'number' && exp <= iat) {
     throw new InvalidTokenError('bad-lifetime', `Token exp (${exp}) is not after iat (${iat})`);
   }
   return payload as TokenClaims;
 }
 
-/** Freshness order: later `iat` wins, then later `exp`. Positive when `a` is fresher than `b`. */
+/** Freshness order of two JWTs' claims: later `iat` wins, then later `exp`. Positive when `a` is fresher. */
 export function compareFreshness(a: TokenClaims, b: TokenClaims): number {
-  return a.iat - b.iat || a.exp - b.exp;
+  return (a.iat ?? 0) - (b.iat ?? 0) || (a.exp ?? 0) - (b.exp ?? 0);
 }

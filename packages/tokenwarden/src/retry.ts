@@ -15,10 +15,37 @@ export const FOREGROUND_BACKOFF: BackoffPolicy = { base: 250, cap: 4_000 };
 /** @default { base: 1000, cap: 30000 } for refreshes nobody waits on. */
 export const BACKGROUND_BACKOFF: BackoffPolicy = { base: 1_000, cap: 30_000 };
 
-/** Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)). */
+function ceilingOf(policy: BackoffPolicy, attempt: number): number {
+  return Math.min(policy.cap, policy.base * 2 ** Math.min(Math.max(0, attempt), 30));
+}
+
+/**
+ * The shortest wait before retry number `attempt + 1`: half the attempt's ceiling. No answer
+ * shortens a wait below it, whatever a server or a source says (`Retry-After: 0`, a past date),
+ * so the requests one key can cause are bounded by policy alone.
+ */
+export function backoffFloor(policy: BackoffPolicy, attempt: number): number {
+  return ceilingOf(policy, attempt) / 2;
+}
+
+/**
+ * Jittered exponential backoff above a floor ("equal jitter"): uniform in
+ * [ceiling / 2, ceiling), ceiling = min(cap, base * 2^attempt). Still spreads a crowd of clients
+ * over half the window, and never retries at once.
+ */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number): number {
-  const ceiling = Math.min(policy.cap, policy.base * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
+  const floor = backoffFloor(policy, attempt);
+  const r = random();
+  return Math.floor(floor + (r >= 0 && r < 1 ? r : 0) * floor);
+}
+
+/**
+ * The wait before the next attempt: the policy's jittered delay, lengthened (never shortened) to
+ * what the server asked for. A server's timing is not jittered.
+ */
+export function retryDelay(policy: BackoffPolicy, attempt: number, random: () => number, serverDelay: number | undefined): number {
+  const own = backoffDelay(policy, attempt, random);
+  return serverDelay !== undefined && serverDelay > own ? clampDelay(serverDelay) : own;
 }
 
 export function clampDelay(ms: number): number {
@@ -70,11 +97,24 @@ function readStatus(error: object): number | undefined {
   return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
 }
 
-function readRetryAfter(error: object): number | undefined {
+/**
+ * The server's `Retry-After`, in ms from now, from what a source threw: a `retryAfter` in ms, or
+ * the response `headers`. An HTTP-date is read against the server's clock: the answer's own
+ * `Date` header, else `serverNow` (the client's learned server clock), never the local clock.
+ */
+function readRetryAfter(error: object, serverNow: number): { retryAfter: number | undefined; retryAt: number | undefined } {
   const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
-  if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) return clampDelay(retryAfter);
+  if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) return { retryAfter: clampDelay(retryAfter), retryAt: undefined };
   const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
-  if (headers && typeof headers.get === 'function') return parseRetryAfter(headers.get('retry-after'));
+  if (!headers || typeof headers.get !== 'function') return { retryAfter: undefined, retryAt: undefined };
+  const date = Date.parse(headers.get('date') ?? '');
+  return { retryAfter: parseRetryAfter(headers.get('retry-after'), Number.isNaN(date) ? serverNow : date), retryAt: undefined };
+}
+
+/** What a server's answer asks us to wait, ms from now on the server's clock, if anything. */
+export function serverDelayOf(error: TokenFetchError, serverNow: number): number | undefined {
+  if (error.retryAfter !== undefined) return Number.isFinite(error.retryAfter) ? clampDelay(error.retryAfter) : undefined;
+  if (error.retryAt !== undefined && Number.isFinite(error.retryAt)) return clampDelay(error.retryAt - serverNow);
   return undefined;
 }
 
@@ -90,16 +130,19 @@ function hasNetworkCode(error: unknown, depth = 0): boolean {
  * timeouts as network, our own token errors as they are; anything else is a bug in the source and
  * is rethrown unchanged.
  */
-export function classifyFailure(error: unknown): FailureClass {
+export function classifyFailure(error: unknown, serverNow: number = Date.now()): FailureClass {
   if (error instanceof AttemptTimeout || OfflineError.is(error)) return { kind: 'network', error };
   if (InvalidTokenError.is(error)) return { kind: 'final', error };
   if (typeof error === 'object' && error !== null) {
     const status = readStatus(error);
     if (status !== undefined) {
+      // OAuth says what an answer means better than its status: only `invalid_grant` (the refresh
+      // token or grant is gone) signs out; `invalid_client` on a 401 is a configuration error.
+      const oauthError = TokenFetchError.is(error) ? error.oauthError : undefined;
+      if (oauthError === 'invalid_grant') return { kind: 'signed-out' };
+      if (oauthError !== undefined && status < 500 && status !== 429) return { kind: 'final', error: error as TokenFetchError };
       if (SIGNED_OUT_STATUSES.has(status)) return { kind: 'signed-out' };
-      const fetchError = TokenFetchError.is(error)
-        ? error
-        : new TokenFetchError(status, { retryAfter: readRetryAfter(error), cause: error });
+      const fetchError = TokenFetchError.is(error) ? error : new TokenFetchError(status, { ...readRetryAfter(error, serverNow), cause: error });
       if (status === 429 || status === 408 || (status >= 500 && status <= 599)) return { kind: 'server', error: fetchError };
       return { kind: 'final', error: fetchError };
     }

@@ -2,6 +2,8 @@
 export const DEFAULT_MIN_VALIDITY = 5;
 /** Per-attempt timeout, ms. @default 10000 */
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
+/** Longest lifetime a token delivered by another participant may claim, s. @default 86400 */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 86_400;
 /** How long a caller with no usable token keeps retrying before an error, ms. @default 10000 */
 export const DEFAULT_FOREGROUND_BUDGET = 10_000;
 

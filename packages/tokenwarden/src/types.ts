@@ -199,8 +199,8 @@ export interface CoordinatorHost {
   signOut(): void;
   /** Server-corrected time, ms. */
   now(): number;
-  /** The token this client would serve for `key` right now, or `null`; no side effects. */
-  peek(key: TokenKey): string | null;
+  /** The token this client would serve for `key` right now (with its timing), or `null`; no side effects. */
+  peek(key: TokenKey): TokenRecord | null;
   /** Seconds below which a token is no longer served. */
   readonly minValidity: number;
   emit(event: TokenEvent): void;

@@ -1,5 +1,5 @@
 import { keyId } from '../../keys';
-import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey } from '../../types';
+import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey, TokenRecord } from '../../types';
 import { admitSharedToken } from './admission';
 import type { ChannelLike, ChannelMessage } from './channel';
 import { countHolders, type LockManagerLike, type ReleaseLock, requestLock } from './locks';
@@ -25,6 +25,14 @@ interface Holding {
 
 function noop(): void {}
 
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  let id = '';
+  for (const byte of bytes) id += byte.toString(16).padStart(2, '0');
+  return id;
+}
+
 /**
  * One client's connection to the other tabs of its namespace: shares what it fetches, adopts what
  * they fetch (through the client's own door, `host.offer`), takes the per-key Web Lock before
@@ -37,8 +45,12 @@ export class BroadcastLink implements CoordinatorLink {
   /** Per key id: the tabs-side waits to wake when another tab's token for that key is adopted. */
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #holdings = new Map<string, Holding>();
-  /** Server-clock ms of the last sign-out this tab applied (its own or another tab's); 0 = none. */
+  /** This tab's server-clock ms when it applied its last sign-out (its own or another tab's); 0 = none. */
   #signedOutAt = 0;
+  /** Id of the last sign-out applied here; '' = none. */
+  #lastSignOut = '';
+  /** Ids of sign-outs already applied: each message signs out once, however often it is heard. */
+  readonly #seenSignOuts = new Set<string>();
   #closed = false;
   /** This tab's hold on the namespace's presence lock (so other tabs know to ask it). */
   #presence: ReleaseLock | undefined;
@@ -92,12 +104,12 @@ export class BroadcastLink implements CoordinatorLink {
     return this.#waitForLeader(id, name, locks, signal);
   }
 
-  publish(key: TokenKey, token: string): void {
+  publish(key: TokenKey, record: TokenRecord): void {
     if (this.#closed || !this.#channel) return;
     const holding = this.#holdings.get(keyId(key));
     if (holding) holding.published = true;
     try {
-      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, token, this.#signedOutAt));
+      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, record, this.#sessionId(), this.#lastSignOut));
     } catch (error) {
       // The token stays cached and served here; only the sharing failed.
       this.#degraded(error);
@@ -106,11 +118,11 @@ export class BroadcastLink implements CoordinatorLink {
 
   invalidate(): void {
     if (this.#closed) return;
-    // Strictly increasing, so a second sign-out in the same millisecond is still news to the others.
-    this.#signedOutAt = Math.max(this.#host.now(), this.#signedOutAt + 1);
+    const id = randomId();
+    this.#applied(id);
     if (!this.#channel) return;
     try {
-      this.#channel.postMessage(signedOutMessage(this.#settings.namespace, this.#signedOutAt));
+      this.#channel.postMessage(signedOutMessage(this.#settings.namespace, id));
     } catch (error) {
       this.#degraded(error);
     }
@@ -144,7 +156,7 @@ export class BroadcastLink implements CoordinatorLink {
     if (!this.#presence || signal.aborted || this.#closed) return false;
     if ((await countHolders(locks, presenceName(namespace))) < 2 || signal.aborted || this.#closed) return false;
     try {
-      this.#channel.postMessage(requestMessage(namespace, key, this.#signedOutAt));
+      this.#channel.postMessage(requestMessage(namespace, key));
     } catch (error) {
       this.#degraded(error);
       return false;
@@ -223,15 +235,15 @@ export class BroadcastLink implements CoordinatorLink {
   /** Another tab asked for `key`: post the token this tab serves for it, if any (never a stale one). */
   #answer(key: TokenKey): void {
     if (!this.#channel) return;
-    let token: string | null = null;
+    let record: TokenRecord | null = null;
     try {
-      token = this.#host.peek(key);
+      record = this.#host.peek(key);
     } catch {
-      token = null;
+      record = null;
     }
-    if (token === null) return;
+    if (record === null) return;
     try {
-      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, token, this.#signedOutAt));
+      this.#channel.postMessage(tokenMessage(this.#settings.namespace, key, record, this.#sessionId(), this.#lastSignOut));
     } catch (error) {
       this.#degraded(error);
     }
@@ -246,29 +258,38 @@ export class BroadcastLink implements CoordinatorLink {
       return;
     }
     if (message.type === 'signed-out') {
-      // Already applied (or older than one we applied): replaying it would sign out a newer session.
-      if (message.epoch <= this.#signedOutAt) return;
-      this.#signedOutAt = message.epoch;
+      // Heard before (a relay, a replay): applying it again could sign out a newer session.
+      if (this.#seenSignOuts.has(message.id)) return;
+      this.#applied(message.id);
       this.#host.signOut();
       return;
     }
-    const admission = admitSharedToken(message.token, {
+    const admission = admitSharedToken(message, {
       now: this.#host.now(),
       minValidityMs: this.#host.minValidity * 1000,
       sessionId: this.#sessionId(),
       signedOutAt: this.#signedOutAt,
-      senderEpoch: message.epoch,
+      lastSignOut: this.#lastSignOut,
     });
     if (!admission.ok) return;
     let accepted = false;
     try {
-      accepted = this.#host.offer(message.key, message.token);
+      const { token, expiresAt, issuedAt } = admission.record;
+      accepted = this.#host.offer(message.key, { token, expiresAt, issuedAt });
     } catch (error) {
       this.#degraded(error);
     }
     // Adopted tokens are never posted again: only tokens this tab fetched itself are published.
     if (accepted) for (const wake of [...(this.#waiters.get(keyId(message.key)) ?? [])]) wake();
   };
+
+  /** Records a sign-out as applied, stamped with this tab's own clock (never the sender's). */
+  #applied(id: string): void {
+    this.#seenSignOuts.add(id);
+    if (this.#seenSignOuts.size > 64) this.#seenSignOuts.delete(this.#seenSignOuts.values().next().value as string);
+    this.#lastSignOut = id;
+    this.#signedOutAt = this.#host.now();
+  }
 
   #sessionId(): string | undefined {
     try {

@@ -1,6 +1,6 @@
 import { compareFreshness, decodeJwt } from '../../jwt';
 import { keyId } from '../../keys';
-import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey } from '../../types';
+import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey, TokenRecord } from '../../types';
 import { type RedisMessage, readMessage, tokenMessage, unlockMessage } from './messages';
 import type { RedisArgument, RedisClient } from './redisClient';
 import { RedisCoordinatorError } from './redisCoordinatorError';
@@ -32,7 +32,19 @@ export interface RedisLinkSettings {
 /** The freshest token this client is known to hold for a key (it published or adopted it). */
 interface Known {
   jwt: string;
-  claims: TokenClaims;
+  claims: TimedClaims;
+}
+
+/** JWT claims with the times this link needs (only JWTs travel through Redis in this version). */
+type TimedClaims = TokenClaims & { iat: number; exp: number };
+
+function timedClaims(jwt: string): TimedClaims | undefined {
+  try {
+    const claims = decodeJwt(jwt);
+    return typeof claims.iat === 'number' && typeof claims.exp === 'number' ? (claims as TimedClaims) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The refresh lock this instance holds for one key. */
@@ -152,14 +164,11 @@ export class RedisLink implements CoordinatorLink {
     }
   }
 
-  publish(key: TokenKey, token: string): void {
+  publish(key: TokenKey, record: TokenRecord): void {
     if (this.#closed) return;
-    let claims: TokenClaims;
-    try {
-      claims = decodeJwt(token);
-    } catch {
-      return;
-    }
+    const token = record.token;
+    const claims = timedClaims(token);
+    if (claims === undefined) return;
     const id = keyId(key);
     this.#remember(id, token, claims);
     if (!this.#health.available) return;
@@ -320,7 +329,7 @@ export class RedisLink implements CoordinatorLink {
    * Stores the token for the fleet until its cutoff, announces it, and frees our lock (`fence`) in
    * the same step. Resolves true when the token was stored (and so the lock freed).
    */
-  async #share(key: TokenKey, jwt: string, claims: TokenClaims, fence: string): Promise<boolean> {
+  async #share(key: TokenKey, jwt: string, claims: TimedClaims, fence: string): Promise<boolean> {
     const epoch = this.#epoch;
     // Never spoken to Redis: the first acquire learns the epoch; sharing waits for that.
     if (epoch === undefined || this.#closed) return false;
@@ -350,12 +359,8 @@ export class RedisLink implements CoordinatorLink {
    * is known to hold and still above the cutoff. The client's door validates and keeps it monotonic.
    */
   #adopt(key: TokenKey, id: string, jwt: string): void {
-    let claims: TokenClaims;
-    try {
-      claims = decodeJwt(jwt);
-    } catch {
-      return;
-    }
+    const claims = timedClaims(jwt);
+    if (claims === undefined) return;
     if (claims.exp * 1000 - this.#host.now() <= this.#host.minValidity * 1000) return;
     const known = this.#known.get(id);
     // Re-offering the token the client already has would look like a delivery to a forced refresh.
@@ -394,7 +399,7 @@ export class RedisLink implements CoordinatorLink {
     return servedFor > 0 ? Math.min(this.#settings.refreshSpread, servedFor / 4) : 0;
   }
 
-  #remember(id: string, jwt: string, claims: TokenClaims): void {
+  #remember(id: string, jwt: string, claims: TimedClaims): void {
     this.#known.set(id, { jwt, claims });
     if (this.#known.size < this.#sweepAt) return;
     // Keys the client stopped reading leave their entries behind; drop the expired ones.
