@@ -28,15 +28,18 @@ async function readFor(client: ReturnType<typeof setup>['client'], seconds: numb
 }
 
 describe('proactive refresh at exp - margin (rule 3)', () => {
+  // A 10 s token's refresh point (5 s) is at its cutoff, which is judged on the server clock's late
+  // end: one second earlier while the only reading of that clock is a whole-second iat.
   it.each([
     [60, 43],
     [300, 270],
-    [10, 5],
+    [10, 4],
     [3600, 3240],
   ])('a %i s token refreshes %i s in, not before', async (ttl, at) => {
     const { client, source } = setup(ttl);
     await client.getToken();
-    await vi.advanceTimersByTimeAsync(at * 1000 - 100);
+    // Clock bounds widen by 100 ppm of drift as a reading ages: 0.3 s over an hour.
+    await vi.advanceTimersByTimeAsync(at * 1000 * (1 - 1e-4) - 100);
     expect(source.fetchToken).toHaveBeenCalledTimes(1);
     // Reads keep the key active without triggering anything early.
     await client.getToken();
@@ -103,8 +106,8 @@ describe('stale-while-revalidate (rule 4)', () => {
     source.fetchToken.mockRejectedValue(Object.assign(new Error('bad gateway'), { status: 502 }));
     await vi.advanceTimersByTimeAsync(43_000);
     expect(source.fetchToken).toHaveBeenCalledTimes(2);
-    // Background retries: jitter 0.5 of 1 s, 2 s, 4 s, 8 s, 16 s ... until the token expires.
-    for (let t = 43; t < 55; t++) {
+    // Background retries: 0.75 of 1 s, 2 s, 4 s, 8 s ... (equal jitter) until the token expires.
+    for (let t = 43; t < 54; t++) {
       expect(await client.getToken()).toBe(first);
       await vi.advanceTimersByTimeAsync(1_000);
     }
@@ -113,9 +116,9 @@ describe('stale-while-revalidate (rule 4)', () => {
     const failures = events.filter((e) => e.type === 'fetch-error');
     expect(failures.length).toBe(attempts - 1);
     const delays = failures.map((e) => (e.type === 'fetch-error' ? e.retryIn : undefined)).filter((d) => d !== undefined);
-    expect(delays.slice(0, 4)).toEqual([500, 1_000, 2_000, 4_000]);
+    expect(delays.slice(0, 4)).toEqual([750, 1_500, 3_000, 6_000]);
     // Past the cutoff the old token is never handed out.
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(2_000);
     source.fetchToken.mockImplementation(async () => freshJwt(60));
     const next = await client.getToken();
     expect(next).not.toBe(first);
@@ -133,8 +136,12 @@ describe('stale-while-revalidate (rule 4)', () => {
     // 360 s with delays 1, 2, 4, 8, 16, then 30 s: about 6 + 10 attempts, never more than one per second.
     expect(during).toBeGreaterThan(10);
     expect(during).toBeLessThan(20);
+    // At most the one fetch at the cutoff for a key read recently; then nothing once it expired.
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(source.fetchToken.mock.calls.length - startCalls).toBe(during);
+    const after = source.fetchToken.mock.calls.length - startCalls;
+    expect(after).toBeLessThanOrEqual(during + 1);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(source.fetchToken.mock.calls.length - startCalls).toBe(after);
   });
 });
 
@@ -186,9 +193,15 @@ describe('hard cutoff (rule 5)', () => {
   });
 });
 
-describe('tokens shorter than twice minValidity', () => {
-  it('a 6 s token is served until its 3 s margin and refreshed then: one request per 3 s, not per read', async () => {
-    const { client, source } = setup(6);
+describe('minValidity is exact, also for short tokens', () => {
+  it('a 6 s token that cannot have more than minValidity (5 s) left by the late clock is an InvalidTokenError', async () => {
+    const { client } = setup(6);
+    const error = await client.getToken().catch((e) => e);
+    expect(error.reason).toBe('too-short-lived');
+  });
+
+  it('with minValidity 2 a 6 s token is served until 2 s (plus clock uncertainty) before expiry: one request per cycle, not per read', async () => {
+    const { client, source } = setup(6, { minValidity: 2 });
     const first = await client.getToken();
     await vi.advanceTimersByTimeAsync(2_900);
     expect(await client.getToken()).toBe(first);
@@ -196,6 +209,31 @@ describe('tokens shorter than twice minValidity', () => {
     await readFor(client, 30);
     expect(source.fetchToken.mock.calls.length).toBeGreaterThanOrEqual(10);
     expect(source.fetchToken.mock.calls.length).toBeLessThanOrEqual(12);
+  });
+
+  it.each([
+    [{ minValidity: 30 }, 60],
+    [{ refreshMargin: () => 1 }, 60],
+    [{ refreshMargin: () => Number.NaN }, 60],
+    [{ minValidity: 0.5 }, 10],
+  ] as Array<[Partial<TokenClientOptions>, number]>)('never serves a token with minValidity or less left (%o, %i s tokens)', async (options, ttl) => {
+    const { client } = setup(ttl, options);
+    const minValidity = options.minValidity ?? 5;
+    for (let t = 0; t < ttl * 3; t++) {
+      const token = await client.getToken();
+      const { exp } = JSON.parse(Buffer.from((token as string).split('.')[1] as string, 'base64url').toString()) as { exp: number };
+      // Fake time is the server's true time here.
+      expect(exp * 1000 - Date.now()).toBeGreaterThan(minValidity * 1000);
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    client.destroy();
+  });
+
+  it('minValidity longer than the token lifetime: InvalidTokenError, nothing served', async () => {
+    const { client } = setup(60, { minValidity: 120 });
+    const error = await client.getToken().catch((e) => e);
+    expect(error.reason).toBe('too-short-lived');
+    expect(client.peekToken()).toBeNull();
   });
 });
 
@@ -285,12 +323,12 @@ describe('Node process lifetime', () => {
     expect(scheduler?.unref).toBe(true);
     source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 503 }));
     await vi.advanceTimersByTimeAsync(43_000);
-    const backgroundNap = handles.find((h) => h.ms === 500);
+    const backgroundNap = handles.find((h) => h.ms === 750);
     expect(backgroundNap?.unref).toBe(true);
     source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('x'), { status: 503 }));
     const waited = client.getToken({ template: 'cold' });
     await vi.advanceTimersByTimeAsync(0);
-    const foregroundNap = handles.find((h) => h.ms === 125);
+    const foregroundNap = handles.find((h) => h.ms === 187);
     expect(foregroundNap?.unref).toBe(false);
     await vi.advanceTimersByTimeAsync(200);
     expect(await waited).toBeTypeOf('string');

@@ -26,7 +26,7 @@ function skewedClient(skewMs: number, options: { withServerTime?: boolean } = {}
   });
   const read = async () => {
     const token = await client.getToken();
-    served.push({ exp: decodeJwt(token).exp * 1000, at: Date.now() });
+    served.push({ exp: (decodeJwt(token).exp as number) * 1000, at: Date.now() });
     return token;
   };
   return { client, fetchToken, served, read };

@@ -15,14 +15,18 @@ const SECRET_LOOKING = 'eyJzdXBlci1zZWNyZXQi';
 
 const now = () => Math.floor(Date.now() / 1000);
 const malformed: Array<[string, () => unknown, string]> = [
-  ['not three parts', () => `${SECRET_LOOKING}.abc`, 'not-a-jwt'],
-  ['four parts', () => `${SECRET_LOOKING}.a.b.c`, 'not-a-jwt'],
-  ['non-base64url characters', () => `${SECRET_LOOKING}.pay+load/.sig`, 'not-a-jwt'],
+  // Not a JWT and no expiry beside it: an opaque token needs expiresIn or expiresAt.
+  ['not three parts', () => `${SECRET_LOOKING}.abc`, 'no-expiry'],
+  ['four parts', () => `${SECRET_LOOKING}.a.b.c`, 'no-expiry'],
+  ['non-base64url characters', () => `${SECRET_LOOKING}.pay+load/.sig`, 'no-expiry'],
+  ['opaque token with a negative expiresIn', () => ({ token: SECRET_LOOKING, expiresIn: -5 }), 'bad-response'],
+  ['opaque token with a NaN expiresAt', () => ({ token: SECRET_LOOKING, expiresAt: Number.NaN }), 'bad-response'],
+  ['an empty token', () => ({ token: '', expiresIn: 60 }), 'bad-response'],
   ['payload not JSON', () => `${SECRET_LOOKING}.${Buffer.from('not json').toString('base64url')}.sig`, 'bad-json'],
   ['payload a JSON array', () => `${SECRET_LOOKING}.${Buffer.from('[1]').toString('base64url')}.sig`, 'bad-json'],
   ['no exp', () => makeJwt({ iat: now(), secret: SECRET_LOOKING }), 'missing-claims'],
   ['string exp', () => makeJwt({ iat: now(), exp: String(now() + 60) }), 'missing-claims'],
-  ['no iat', () => makeJwt({ exp: now() + 60 }), 'missing-claims'],
+  ['string nbf', () => makeJwt({ iat: now(), exp: now() + 60, nbf: 'soon' }), 'missing-claims'],
   ['exp <= iat', () => makeJwt({ iat: now(), exp: now() }), 'bad-lifetime'],
 
   ['a number instead of a token', () => 42, 'bad-response'],
@@ -80,25 +84,28 @@ function capturingCoordinator() {
   return { coordinator, host: () => host };
 }
 
-describe('monotonic cache (rule 13)', () => {
-  it('a staler token never replaces a fresher one, whatever order they arrive in', async () => {
+describe('freshness at the door (rule 13)', () => {
+  it('a token this client fetched replaces what it holds; a delivered one only when it lasts longer', async () => {
     const { coordinator, host } = capturingCoordinator();
     let release!: (token: string) => void;
-    const fetchToken = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    // The answer carries the server's clock: an iat 10 s old is then no evidence the clock is behind.
+    const fetchToken = vi.fn(() => new Promise<string>((resolve) => (release = resolve)).then((token) => ({ token, serverTime: Date.now() })));
     const client = createTokenClient({ fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
     const pending = client.getToken();
     await vi.advanceTimersByTimeAsync(0);
     const older = freshJwt(60, { n: 1 }, Date.now() - 10_000);
     const newer = freshJwt(60, { n: 2 });
-    // The fresher token arrives from another participant while our (staler) fetch is in flight.
+    // Another participant delivers while our fetch is in flight: adopted (the key is being read).
     expect(host().offer({}, newer)).toBe(true);
+    // Our own fetch's answer is what our caller asked for, and replaces the delivered one: a token
+    // this client just fetched is never thrown away for one it only holds.
     release(older);
-    expect(serial(await pending)).toBe(2);
-    expect(serial(await client.getToken())).toBe(2);
-    // Equal iat: the later exp wins; an earlier one is refused.
-    const sameIatShorter = freshJwt(50, { n: 3 });
-    expect(host().offer({}, sameIatShorter)).toBe(false);
-    expect(serial(client.peekToken())).toBe(2);
+    expect(serial(await pending)).toBe(1);
+    expect(serial(await client.getToken())).toBe(1);
+    // A delivery that expires no later than the held token is refused; one that lasts longer wins.
+    expect(host().offer({}, freshJwt(40, { n: 3 }))).toBe(false);
+    expect(host().offer({}, freshJwt(60, { n: 4 }))).toBe(true);
+    expect(serial(client.peekToken())).toBe(4);
     client.destroy();
   });
 
@@ -107,16 +114,18 @@ describe('monotonic cache (rule 13)', () => {
     const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
     expect(host().peek({})).toBeNull();
     const token = await client.getToken({ template: 't' });
-    expect(host().peek({ template: 't' })).toBe(token);
+    expect(host().peek({ template: 't' })?.token).toBe(token);
     expect(host().peek({ template: 7 } as never)).toBeNull();
     await vi.advanceTimersByTimeAsync(56_000);
-    expect(host().peek({ template: 't' })).not.toBe(token);
+    expect(host().peek({ template: 't' })?.token).not.toBe(token);
     client.destroy();
   });
 
   it('offering the token already cached is not a delivery', async () => {
     const { coordinator, host } = capturingCoordinator();
     const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(1_000);
     const token = freshJwt(60);
     expect(host().offer({}, token)).toBe(true);
     expect(host().offer({}, token)).toBe(false);
@@ -146,12 +155,23 @@ describe('monotonic cache (rule 13)', () => {
 
   it('offers are validated: bad key shapes, malformed or expired tokens are refused', async () => {
     const { coordinator, host } = capturingCoordinator();
-    const client = createTokenClient({ fetchToken: mintingSource().fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    const client = createTokenClient({ fetchToken: mintingSource(30).fetchToken, network: fakeNetwork(), wake: noWake, coordinator });
+    // A key this client never read: nothing to deliver to, and no entry is made for it.
+    expect(host().offer({}, freshJwt(60))).toBe(false);
+    expect(client.snapshot().entries).toEqual([]);
+    await client.getToken();
     expect(host().offer({ template: 7 } as never, freshJwt(60))).toBe(false);
     expect(host().offer({ bogus: 'x' } as never, freshJwt(60))).toBe(false);
     expect(host().offer({}, 'not.a.jwt!')).toBe(false);
     expect(host().offer({}, freshJwt(60, {}, Date.now() - 58_000))).toBe(false);
-    expect(host().offer({}, freshJwt(60))).toBe(true);
+    // Judged like its own fetch: not yet valid, issued in the future, a lifetime beyond the bound.
+    expect(host().offer({}, freshJwt(60, { nbf: Math.floor(Date.now() / 1000) + 3600 }))).toBe(false);
+    expect(host().offer({}, freshJwt(60, {}, Date.now() + 3_600_000))).toBe(false);
+    expect(host().offer({}, freshJwt(10 * 365 * 86_400))).toBe(false);
+    // An opaque token needs its expiry beside it.
+    expect(host().offer({}, 'opaque-token')).toBe(false);
+    expect(host().offer({}, { token: 'opaque-token', expiresAt: Date.now() + 60_000, issuedAt: Date.now() })).toBe(true);
+    expect(host().offer({}, freshJwt(120))).toBe(true);
     client.destroy();
   });
 
@@ -161,9 +181,10 @@ describe('monotonic cache (rule 13)', () => {
     const before = freshJwt(60);
     await vi.advanceTimersByTimeAsync(2_000);
     client.clear();
+    await client.getToken();
     expect(host().offer({}, before)).toBe(false);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(host().offer({}, freshJwt(60))).toBe(true);
+    expect(host().offer({}, freshJwt(90))).toBe(true);
     client.destroy();
   });
 });

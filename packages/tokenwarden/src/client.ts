@@ -332,7 +332,7 @@ class TokenClientImpl implements TokenClient {
       pacer: this.#pacer(entry.id),
       isOnline: () => this.#network.isOnline(),
       suspectOffline: () => this.#suspectOffline,
-      attempt: (signal) => this.#attempt(entry, versionAtStart, signal),
+      attempt: (signal) => this.#attempt(entry, versionAtStart, reason, signal),
       backgroundUntil: () => (entry.record === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.record.expiresAt)),
       onSignedOut: () => this.#signOut(entry.key),
       onFailure: (error, willRetry, retryIn, answeredOffline) => {
@@ -350,8 +350,8 @@ class TokenClientImpl implements TokenClient {
     return flight;
   }
 
-  async #attempt(entry: Entry, versionAtStart: number, signal: AbortSignal): Promise<string | null> {
-    const release = await this.#acquire(entry, signal);
+  async #attempt(entry: Entry, versionAtStart: number, reason: FetchReason, signal: AbortSignal): Promise<string | null> {
+    const release = await this.#acquire(entry.key, signal, reason);
     try {
       const now = this.#clock.now();
       // Another tab or instance may have delivered while we waited for the right to refresh.
@@ -379,11 +379,10 @@ class TokenClientImpl implements TokenClient {
     }
   }
 
-  async #acquire(entry: Entry, signal: AbortSignal): Promise<() => void> {
+  async #acquire(key: TokenKey, signal: AbortSignal, reason: FetchReason): Promise<() => void> {
     if (!this.#link) return noop;
-    const reason: FetchReason = entry.record === undefined ? 'cold' : this.#cache.isServable(entry, this.#clock.now()) ? 'refresh' : 'expired';
     try {
-      return await this.#link.acquire(entry.key, signal, { reason });
+      return await this.#link.acquire(key, signal, { reason });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without it, this client simply fetches on its own.

@@ -19,13 +19,18 @@ describe('parseRetryAfter', () => {
 });
 
 describe('backoffDelay (full jitter)', () => {
-  it('stays within [0, min(cap, base * 2^attempt))', () => {
+  it('stays within [ceiling / 2, ceiling), ceiling = min(cap, base * 2^attempt): never 0', () => {
     expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => 0.999)).toBe(249);
-    expect(backoffDelay(FOREGROUND_BACKOFF, 3, () => 0.999)).toBe(1_998);
-    expect(backoffDelay(FOREGROUND_BACKOFF, 10, () => 0.999)).toBe(3_996);
-    expect(backoffDelay(BACKGROUND_BACKOFF, 10, () => 0.999)).toBe(29_970);
-    expect(backoffDelay(BACKGROUND_BACKOFF, 1_000, () => 0.5)).toBe(15_000);
-    expect(backoffDelay(FOREGROUND_BACKOFF, 2, () => 0)).toBe(0);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 3, () => 0.999)).toBe(1_999);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 10, () => 0.999)).toBe(3_998);
+    expect(backoffDelay(BACKGROUND_BACKOFF, 10, () => 0.999)).toBe(29_985);
+    expect(backoffDelay(BACKGROUND_BACKOFF, 1_000, () => 0.5)).toBe(22_500);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 2, () => 0)).toBe(500);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => 0)).toBe(125);
+    // A broken random source cannot take the delay below the floor or past the ceiling.
+    expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => Number.NaN)).toBe(125);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => 7)).toBe(125);
+    expect(backoffDelay(FOREGROUND_BACKOFF, 0, () => -1)).toBe(125);
   });
 });
 

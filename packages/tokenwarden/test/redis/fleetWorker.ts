@@ -71,7 +71,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     if (event.type === 'token') {
       const previous = cutoffs.get(event.key.template);
       if (previous !== undefined && Date.now() > previous) counters.late++;
-      cutoffs.set(event.key.template, event.claims.exp * 1000 - config.minValidity * 1000);
+      cutoffs.set(event.key.template, event.expiresAt - config.minValidity * 1000);
       return;
     }
     if (event.type !== 'coordinator-degraded') return;

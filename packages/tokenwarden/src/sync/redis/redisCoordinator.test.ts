@@ -3,10 +3,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { freshJwt, makeJwt } from '../../../test/helpers';
 import { type Instance, connectRedis, countClaims, createInstance, manualTimers, origin, ready } from '../../../test/redis/instances';
 import { type RedisServer, startRedisServer } from '../../../test/redis/redisServer';
-import type { CoordinatorHost, TokenEvent } from '../../types';
+import { decodeJwt } from '../../jwt';
+import type { CoordinatorHost, TokenEvent, TokenRecord } from '../../types';
 import { redisCoordinator } from './redisCoordinator';
 import { redisNames } from './redisNames';
 import { CLAIM, INVALIDATE, PUBLISH, RELEASE, scriptSha } from './scripts';
+
+/** The record the client publishes for a JWT it fetched. */
+function jwtRecord(token: string): TokenRecord {
+  const claims = decodeJwt(token);
+  return { token, issuedAt: (claims.iat as number) * 1000, expiresAt: (claims.exp as number) * 1000, claims };
+}
 
 // Real redis-server on a free loopback port; every test uses its own namespace.
 let server: RedisServer;
@@ -378,7 +385,7 @@ describe('sign-out and revocation (namespace epoch)', () => {
       (await link.acquire({}, new AbortController().signal))();
       // A sign-out elsewhere whose announcement this instance never heard (e.g. Redis was away).
       await admin.incr(names.epoch);
-      link.publish({}, freshJwt(60, { n: 'old-session' }));
+      link.publish({}, jwtRecord(freshJwt(60, { n: 'old-session' })));
       await vi.waitFor(() => expect(host.signOuts).toBe(1), { interval: 5 });
       expect(await admin.exists(names.token({}))).toBe(0);
     } finally {
@@ -549,7 +556,7 @@ describe('no raw token leaves through errors', () => {
       const token = makeJwt({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, secret: 'do-not-log' });
       vi.spyOn(redis, 'evalsha').mockRejectedValue(Object.assign(new Error('ERR boom'), { command: { name: 'evalsha', args: [token] } }));
       vi.spyOn(redis, 'eval').mockRejectedValue(Object.assign(new Error('ERR boom'), { command: { name: 'eval', args: [token] } }));
-      link.publish({}, token);
+      link.publish({}, jwtRecord(token));
       await vi.waitFor(() => expect(host.events).toHaveLength(1), { interval: 5 });
       const error = (host.events[0] as { error: Error & { cause?: unknown } }).error;
       expect(error.message).toContain('ERR boom');
