@@ -42,6 +42,8 @@ interface Real {
   ttl: number;
   minValidity: number;
   minted: number;
+  /** A sign-out starts a new session: pacing restarts with it. */
+  onClear?: () => void;
 }
 
 interface Model {
@@ -184,6 +186,7 @@ const commands = [
   fc.constant(
     cmd('clear()', (real) => {
       real.signOuts.push(serverNow(real));
+      real.onClear?.();
       real.client.clear();
     }),
   ),
@@ -214,6 +217,7 @@ async function scenario(cmds: Iterable<Cmd>, ttl: number, minValidity: number): 
     ttl,
     minValidity,
     minted: 0,
+    onClear: () => lastFailureEnd.clear(),
   };
 
   const fetchToken = async (ctx: FetchTokenContext): Promise<FetchTokenResult> => {
@@ -245,8 +249,11 @@ async function scenario(cmds: Iterable<Cmd>, ttl: number, minValidity: number): 
       return mode.serverTime ? { token, serverTime } : token;
     } finally {
       active.delete(ctx.signal);
-      if (failed) lastFailureEnd.set(id, Date.now());
-      else lastFailureEnd.delete(id);
+      // An aborted request (timeout, clear()) ended, for the client, when it was aborted.
+      if (!ctx.signal.aborted) {
+        if (failed) lastFailureEnd.set(id, Date.now());
+        else lastFailureEnd.delete(id);
+      }
     }
   };
 
