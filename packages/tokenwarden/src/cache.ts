@@ -26,7 +26,7 @@ export type AcceptResult = 'accepted' | 'unchanged' | 'staler';
 /** Where a token comes from: this client's own fetch, or another participant (tab, process). */
 export type TokenOrigin = 'fetch' | 'coordinator';
 
-/** The server's clock as an interval: judge expiry on the late end, "not yet valid" on the early. */
+/** The server's clock as an interval: `late` is the latest it can be, `early` the earliest. */
 export interface ServerNow {
   late: number;
   early: number;
@@ -130,7 +130,9 @@ export class TokenCache<F = unknown> {
     const { expiresAt, issuedAt, notBefore } = record;
     if (!(expiresAt > issuedAt)) throw new InvalidTokenError('bad-lifetime', 'Token expiry is not after its issue time');
     if (expiresAt <= now.late) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
-    if (notBefore !== undefined && notBefore > now.early) {
+    // On the late end: a token that may already be valid is taken (a tab whose clock bounds are a
+    // second wide must still adopt one minted this second with nbf = iat); one that cannot be is not.
+    if (notBefore !== undefined && notBefore > now.late) {
       throw new InvalidTokenError('not-yet-valid', 'Token is not valid yet by the server clock (nbf)');
     }
     if (issuedAt > now.late + FUTURE_IAT_TOLERANCE) {

@@ -62,19 +62,34 @@ function opaque(real: Real, expiresAt: number): string {
   return `opaque:${expiresAt}:${real.signOuts.length}:${real.serverOffset}:${++real.minted}`;
 }
 
-function claimsOf(token: string) {
-  if (token.startsWith('opaque:')) {
-    const [, expiresAt, epoch, offset] = token.split(':').map(Number) as [number, number, number, number];
-    return { exp: expiresAt / 1000, nbf: Number.NEGATIVE_INFINITY, epoch, offset };
-  }
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { exp: number; nbf: number; epoch: number; offset: number };
+interface Claims {
+  exp: number;
+  iat: number;
+  nbf: number;
+  epoch: number;
+  offset: number;
+  /** Serial: the order in which the server (or a delivering participant) minted it. */
+  n: number;
 }
+
+function claimsOf(token: string): Claims {
+  if (token.startsWith('opaque:')) {
+    const [, expiresAt, epoch, offset, n] = token.split(':').map(Number) as [number, number, number, number, number];
+    // Opaque deliveries in these scenarios always last one token lifetime: no lifetime to judge.
+    return { exp: expiresAt / 1000, iat: expiresAt / 1000 - 1, nbf: Number.NEGATIVE_INFINITY, epoch, offset, n };
+  }
+  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Claims;
+}
+
+/** Longest lifetime the scenarios allow a delivered token (`maxTokenLifetime`), s. */
+const MAX_LIFETIME = 86_400;
 
 /** Checks one outcome of getToken against the promise table. */
 /** How many outcomes were judged, by kind, over the whole run: a test that judges nothing proves nothing. */
 const judged = { token: 0, null: 0, error: 0 };
 
-function judge(real: Real, signOutsAtCall: number, outcome: { token?: string | null; error?: unknown }): void {
+function judge(real: Real, call: { signOuts: number; minted: number; skipCache: boolean }, outcome: { token?: string | null; error?: unknown }): void {
+  const signOutsAtCall = call.signOuts;
   judged['error' in outcome ? 'error' : outcome.token === null ? 'null' : 'token']++;
   if ('error' in outcome) {
     if (!TokenError.is(outcome.error) && !(outcome.error instanceof TypeError)) real.violations.push(`untyped error: ${String(outcome.error)}`);
@@ -93,14 +108,17 @@ function judge(real: Real, signOutsAtCall: number, outcome: { token?: string | n
   if (claims.exp * 1000 - early <= real.minValidity * 1000) real.violations.push(`token with ${claims.exp * 1000 - early} ms left served`);
   if (claims.nbf * 1000 > late) real.violations.push('token served before its nbf');
   if (claims.epoch < signOutsAtCall) real.violations.push('token from before a sign-out served');
+  if (claims.exp - claims.iat > MAX_LIFETIME) real.violations.push('a delivered token beyond maxTokenLifetime served');
+  // skipCache: the token minted for that call, or a later one; never the one it replaced.
+  if (call.skipCache && claims.n <= call.minted) real.violations.push('skipCache answered with a token minted before the call');
 }
 
 function read(real: Real, keyIndex: number, skipCache: boolean, rereads: number): Promise<void> {
-  const signOutsAtCall = real.signOuts.length;
+  const call = { signOuts: real.signOuts.length, minted: real.minted, skipCache };
   return real.client.getToken({ ...KEYS[keyIndex], skipCache }).then(
-    (token) => judge(real, signOutsAtCall, { token }),
+    (token) => judge(real, call, { token }),
     (error) => {
-      judge(real, signOutsAtCall, { error });
+      judge(real, call, { error });
       // A caller's retry loop: ask again inside the rejection handler.
       if (rereads > 0) return read(real, keyIndex, false, rereads - 1);
       return undefined;
@@ -136,6 +154,17 @@ const commands = [
   ),
   fc.integer({ min: 0, max: 30_000 }).map((ms) => cmd(`advance(${ms})`, () => vi.advanceTimersByTimeAsync(ms).then(() => undefined))),
   fc.integer({ min: 0, max: 600 }).map((ms) => cmd(`tick(${ms})`, () => vi.advanceTimersByTimeAsync(ms).then(() => undefined))),
+  // Aim at the edge: move time to just around a key's cutoff, as the client reckons it.
+  fc.record({ key: fc.integer({ min: 0, max: 1 }), before: fc.integer({ min: -200, max: 1_500 }) }).map(({ key, before }) =>
+    cmd(`toCutoff(${key}, ${before} ms before)`, async (real) => {
+      const snapshot = real.client.snapshot();
+      const entry = snapshot.entries.find((e) => (e.key.template ?? '') === (KEYS[key]?.template ?? ''));
+      if (entry?.cutoffAt === undefined) return;
+      const ms = entry.cutoffAt - snapshot.now - before;
+      if (ms > 0 && ms < 3_600_000) await vi.advanceTimersByTimeAsync(ms);
+      real.pending.push(read(real, key, false, 0));
+    }),
+  ),
   fc.integer({ min: -600_000, max: 600_000 }).map((ms) => cmd(`stepClientClock(${ms})`, (real) => void (real.clientSkew += ms))),
   fc.integer({ min: -600_000, max: 600_000 }).map((ms) => cmd(`stepServerClock(${ms})`, (real) => void (real.serverOffset += ms))),
   fc.boolean().map((online) => cmd(`network(${online})`, (real) => real.network.set(online))),
@@ -192,7 +221,13 @@ const commands = [
   ),
 ];
 
-async function scenario(cmds: Iterable<Cmd>, ttl: number, minValidity: number): Promise<string[]> {
+interface Options {
+  ttl: number;
+  minValidity: number;
+  refreshMargin: ((ttl: number) => number) | undefined;
+}
+
+async function scenario(cmds: Iterable<Cmd>, { ttl, minValidity, refreshMargin }: Options): Promise<string[]> {
   const network = fakeNetwork();
   let host!: CoordinatorHost;
   const coordinator: Coordinator = {
@@ -263,6 +298,8 @@ async function scenario(cmds: Iterable<Cmd>, ttl: number, minValidity: number): 
     wake: noWake,
     coordinator,
     minValidity,
+    ...(refreshMargin ? { refreshMargin } : {}),
+    maxTokenLifetime: MAX_LIFETIME,
     requestTimeout: 4_000,
     clock: { now: () => Date.now() + real.clientSkew, monotonic: () => Date.now() },
   });
@@ -291,11 +328,19 @@ describe('model-based: the promise table holds under random hostile interleaving
     process.on('unhandledRejection', onUnhandled);
     try {
       await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'max' }), fc.constantFrom(10, 30, 60, 300), fc.constantFrom(1, 5), async (cmds, ttl, minValidity) => {
+        fc.asyncProperty(
+          fc.commands(commands, { maxCommands: 40, size: 'max' }),
+          fc.record({
+            ttl: fc.constantFrom(10, 30, 60, 300),
+            minValidity: fc.constantFrom(1, 5, 5, 30),
+            refreshMargin: fc.constantFrom(undefined, undefined, () => 1, (ttl: number) => ttl, () => Number.NaN),
+          }),
+          async (cmds, options) => {
           vi.setSystemTime(T0 + 123);
-          const violations = await scenario(cmds, ttl, minValidity);
+          const violations = await scenario(cmds, options);
           expect(violations).toEqual([]);
-        }),
+        },
+        ),
         { numRuns: Number(process.env.MODEL_RUNS ?? 120) },
       );
     } finally {
