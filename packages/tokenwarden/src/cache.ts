@@ -15,6 +15,8 @@ export interface CacheEntry<F = unknown> {
   lifetime: number;
   /** Bumped by every accepted token: tells a fetch whether someone delivered while it waited. */
   version: number;
+  /** `version` when a caller last forced a refresh: a token it already could see cannot answer it. */
+  forcedAt: number;
   /** Local monotonic ms (`ServerClock.localNow`) of the last read: idleness must not jump with skew. */
   lastReadAt: number;
   flight: F | undefined;
@@ -69,7 +71,7 @@ export class TokenCache<F = unknown> {
     return this.#epoch;
   }
 
-  /** Server time (early end) of the last `clear()`; tokens issued before it are refused from other participants. */
+  /** Server time (late end) of the last `clear()`; tokens issued before it are refused from other participants. */
   get clearedAt(): number {
     return this.#clearedAt;
   }
@@ -94,6 +96,7 @@ export class TokenCache<F = unknown> {
         cutoffAt: 0,
         lifetime: 0,
         version: 0,
+        forcedAt: -1,
         lastReadAt: Number.NEGATIVE_INFINITY,
         flight: undefined,
       };

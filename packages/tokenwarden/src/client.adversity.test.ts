@@ -3,7 +3,7 @@ import { T0, fakeNetwork, freshJwt, makeJwt, mintingSource, noWake, serial } fro
 import { createTokenClient, type TokenClientOptions } from './client';
 import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 import { decodeJwt } from './jwt';
-import type { Coordinator, CoordinatorHost, FetchTokenResult, TokenEvent } from './types';
+import type { Coordinator, CoordinatorHost, FetchToken, FetchTokenResult, TokenEvent } from './types';
 
 // The hostile reviewer's cases from issue 11, one `describe` per item. The model-based test
 // (client.model.test.ts) covers the same promises over random interleavings.
@@ -18,10 +18,10 @@ afterEach(() => {
 const networkFailure = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
 const serverFailure = (extra: Record<string, unknown> = {}) => Object.assign(new Error('unavailable'), { status: 503, ...extra });
 
-function setup(fetchToken: (ctx: unknown) => Promise<FetchTokenResult>, options: Partial<TokenClientOptions> = {}) {
+function setup(fetchToken: (ctx: never) => Promise<FetchTokenResult>, options: Partial<TokenClientOptions> = {}) {
   const network = fakeNetwork();
   const events: TokenEvent[] = [];
-  const client = createTokenClient({ fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0.5, ...options });
+  const client = createTokenClient({ fetchToken: fetchToken as FetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0.5, ...options });
   client.subscribe((event) => events.push(event));
   return { client, network, events };
 }

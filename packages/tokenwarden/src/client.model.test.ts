@@ -35,6 +35,18 @@ interface Real {
   pending: Promise<unknown>[];
   /** Sign-outs so far (clear() calls, and answers that said signed out), with their server times. */
   signOuts: number[];
+  /** Per sign-out: when it happened in true (fake timers') time, to date stale deliveries. */
+  signOutsAt: number[];
+  /** Per sign-out: whether the client's clock had seen the server's current offset (no step since its last answer). */
+  signOutKnown: boolean[];
+  /** No server clock step since the client's last answer with a clock reading. */
+  offsetKnown: boolean;
+  /** The server offset the client has had the chance to learn: two answers agreeing on it. */
+  learnedOffset: number;
+  /** [true time, server offset from then on], oldest first. */
+  offsetHistory: Array<[number, number]>;
+  answersSinceStep: number;
+  answers: number;
   serverOffset: number;
   clientSkew: number;
   mode: ServerMode;
@@ -101,13 +113,22 @@ function judge(real: Real, call: { signOuts: number; minted: number; skipCache: 
     return;
   }
   const claims = claimsOf(token);
-  // Forward steps of the server clock after minting cannot be known until the next answer: judge
-  // by the earlier of the mint-time and current server clock for expiry, the later one for nbf.
-  const early = Date.now() + Math.min(claims.offset, real.serverOffset);
-  const late = Date.now() + Math.max(claims.offset, real.serverOffset);
-  if (claims.exp * 1000 - early <= real.minValidity * 1000) real.violations.push(`token with ${claims.exp * 1000 - early} ms left served`);
-  if (claims.nbf * 1000 > late) real.violations.push('token served before its nbf');
-  if (claims.epoch < signOutsAtCall) real.violations.push('token from before a sign-out served');
+  // A step of the server clock cannot be known before answers tell of it (the client wants two that
+  // agree): judge expiry by the earlier of the current and the learnable server clock, nbf by the
+  // latest of those and the clock the token was minted by (a step back after minting is news too).
+  const early = Date.now() + Math.min(real.learnedOffset, real.serverOffset);
+  const late = Date.now() + Math.max(real.learnedOffset, real.serverOffset, claims.offset);
+  if (claims.exp * 1000 - early <= real.minValidity * 1000) {
+    real.violations.push(`token with ${claims.exp * 1000 - early} ms left served`);
+    if (process.env.MODEL_DEBUG) console.log({ now: Date.now(), claims, serverOffset: real.serverOffset, learned: real.learnedOffset, answers: real.answersSinceStep, snapshot: real.client.snapshot() });
+  }
+  if (claims.nbf * 1000 > late) {
+    real.violations.push('token served before its nbf');
+    if (process.env.MODEL_DEBUG) console.log({ now: Date.now(), claims, serverOffset: real.serverOffset, learned: real.learnedOffset, snapshot: real.client.snapshot() });
+  }
+  // A sign-out is judged by the server time the client could know: after a server clock step it has
+  // not yet heard of, no client can tell a token minted just before it from one minted after.
+  if (real.signOutKnown.slice(claims.epoch, signOutsAtCall).some(Boolean)) real.violations.push('token from before a sign-out served');
   if (claims.exp - claims.iat > MAX_LIFETIME) real.violations.push('a delivered token beyond maxTokenLifetime served');
   // skipCache: the token minted for that call, or a later one; never the one it replaced.
   if (call.skipCache && claims.n <= call.minted) real.violations.push('skipCache answered with a token minted before the call');
@@ -136,26 +157,17 @@ const cmd = (name: string, run: (real: Real) => Promise<void> | void): Cmd => ({
   toString: () => name,
 });
 
-const readCommand = fc
-  .record({ key: fc.integer({ min: 0, max: 1 }), skipCache: fc.boolean(), rereads: fc.integer({ min: 0, max: 3 }) })
-  .map(({ key, skipCache, rereads }) =>
-    cmd(`read(${key}, skip=${skipCache}, rereads=${rereads})`, (real) => {
-      real.pending.push(read(real, key, skipCache, rereads));
-    }),
-  );
+type DeliveryKind = 'fresh' | 'stale' | 'future' | 'long' | 'opaque' | 'garbage';
 
-const commands = [
-  readCommand,
-  readCommand,
-  fc.record({ key: fc.integer({ min: 0, max: 1 }), skipCache: fc.boolean(), rereads: fc.integer({ min: 0, max: 3 }) }).map(({ key, skipCache, rereads }) =>
+/** The commands, by name: the arbitraries below draw their arguments; regressions replay them as they are. */
+const Do = {
+  read: (key: number, skipCache: boolean, rereads: number) =>
     cmd(`read(${key}, skip=${skipCache}, rereads=${rereads})`, (real) => {
       real.pending.push(read(real, key, skipCache, rereads));
     }),
-  ),
-  fc.integer({ min: 0, max: 30_000 }).map((ms) => cmd(`advance(${ms})`, () => vi.advanceTimersByTimeAsync(ms).then(() => undefined))),
-  fc.integer({ min: 0, max: 600 }).map((ms) => cmd(`tick(${ms})`, () => vi.advanceTimersByTimeAsync(ms).then(() => undefined))),
-  // Aim at the edge: move time to just around a key's cutoff, as the client reckons it.
-  fc.record({ key: fc.integer({ min: 0, max: 1 }), before: fc.integer({ min: -200, max: 1_500 }) }).map(({ key, before }) =>
+  advance: (ms: number) => cmd(`advance(${ms})`, () => vi.advanceTimersByTimeAsync(ms).then(() => undefined)),
+  /** Aim at the edge: move time to around a key's cutoff, as the client reckons it, and read. */
+  toCutoff: (key: number, before: number) =>
     cmd(`toCutoff(${key}, ${before} ms before)`, async (real) => {
       const snapshot = real.client.snapshot();
       const entry = snapshot.entries.find((e) => (e.key.template ?? '') === (KEYS[key]?.template ?? ''));
@@ -164,61 +176,87 @@ const commands = [
       if (ms > 0 && ms < 3_600_000) await vi.advanceTimersByTimeAsync(ms);
       real.pending.push(read(real, key, false, 0));
     }),
-  ),
-  fc.integer({ min: -600_000, max: 600_000 }).map((ms) => cmd(`stepClientClock(${ms})`, (real) => void (real.clientSkew += ms))),
-  fc.integer({ min: -600_000, max: 600_000 }).map((ms) => cmd(`stepServerClock(${ms})`, (real) => void (real.serverOffset += ms))),
-  fc.boolean().map((online) => cmd(`network(${online})`, (real) => real.network.set(online))),
-  fc
-    .oneof(
-      fc.record({ kind: fc.constant('ok' as const), serverTime: fc.boolean() }),
-      fc.record({ kind: fc.constant('network' as const) }),
-      fc.record({
-        kind: fc.constant('server' as const),
-        status: fc.constantFrom(503 as const, 429 as const),
-        retryAfter: fc.oneof(
-          fc.constant(undefined),
-          fc.integer({ min: -5_000, max: 20_000 }),
-          fc.constantFrom(0, 2, Number.NaN),
-          fc.constantFrom('0', '3', 'Sun, 06 Nov 1994 08:49:37 GMT', 'garbage'),
-        ),
-      }),
-      fc.record({ kind: fc.constant('signed-out' as const) }),
-      fc.record({ kind: fc.constant('future' as const) }),
-      fc.record({ kind: fc.constant('hang' as const) }),
-    )
-    .chain((mode) => fc.integer({ min: 0, max: 2_000 }).map((latency) => ({ mode: mode as ServerMode, latency })))
-    .map(({ mode, latency }) =>
-      cmd(`server(${JSON.stringify(mode)}, ${latency} ms)`, (real) => {
-        real.mode = mode;
-        real.latency = latency;
-      }),
-    ),
-  fc
-    .record({ key: fc.integer({ min: 0, max: 1 }), kind: fc.constantFrom('fresh', 'stale', 'future', 'long', 'opaque', 'garbage') })
-    .map(({ key, kind }) =>
-      cmd(`deliver(${key}, ${kind})`, (real) => {
-        const now = serverNow(real);
-        let shared: Parameters<CoordinatorHost['offer']>[1];
-        if (kind === 'fresh') shared = mint(real, now);
-        else if (kind === 'future') shared = mint(real, now + 3_600_000);
-        else if (kind === 'long') shared = mint(real, now, {}, 10 * 365 * 86_400);
-        else if (kind === 'garbage') shared = 'not-a-token';
-        else if (kind === 'opaque') shared = { token: opaque(real, now + real.ttl * 1000), expiresAt: now + real.ttl * 1000, issuedAt: now };
-        else {
-          // Minted a while ago, in the session of its time: from before a sign-out if one came since.
-          const at = now - 2_000 - Math.floor(real.ttl * 500);
-          shared = mint(real, at, { epoch: real.signOuts.filter((t) => t <= at).length });
-        }
-        real.host().offer(KEYS[key] as never, shared);
-      }),
-    ),
-  fc.constant(
+  stepClientClock: (ms: number) => cmd(`stepClientClock(${ms})`, (real) => void (real.clientSkew += ms)),
+  stepServerClock: (ms: number) =>
+    cmd(`stepServerClock(${ms})`, (real) => {
+      real.serverOffset += ms;
+      real.offsetHistory.push([Date.now(), real.serverOffset]);
+      real.answersSinceStep = 0;
+      real.offsetKnown = real.serverOffset === real.learnedOffset;
+    }),
+  network: (online: boolean) => cmd(`network(${online})`, (real) => real.network.set(online)),
+  server: (mode: ServerMode, latency: number) =>
+    cmd(`server(${JSON.stringify(mode)}, ${latency} ms)`, (real) => {
+      real.mode = mode;
+      real.latency = latency;
+    }),
+  deliver: (key: number, kind: DeliveryKind) =>
+    cmd(`deliver(${key}, ${kind})`, (real) => {
+      const now = serverNow(real);
+      let shared: Parameters<CoordinatorHost['offer']>[1];
+      if (kind === 'fresh') shared = mint(real, now);
+      else if (kind === 'future') shared = mint(real, now + 3_600_000);
+      else if (kind === 'long') shared = mint(real, now, {}, 10 * 365 * 86_400);
+      else if (kind === 'garbage') shared = 'not-a-token';
+      else if (kind === 'opaque') shared = { token: opaque(real, now + real.ttl * 1000), expiresAt: now + real.ttl * 1000, issuedAt: now };
+      else {
+        // Minted a while ago, in the session of its time: from before a sign-out if one came since.
+        // Stamped by the server clock of its time; while the server's clock has stepped unheard of,
+        // its iat cannot date the token for the client, so it counts as of the current session.
+        const mintedAt = Date.now() - 2_000 - Math.floor(real.ttl * 500);
+        const offsetThen = [...real.offsetHistory].reverse().find(([at]) => at <= mintedAt)?.[1] ?? 0;
+        const epoch = real.offsetKnown ? real.signOutsAt.filter((t) => t <= mintedAt).length : real.signOuts.length;
+        shared = mint(real, mintedAt + offsetThen, { epoch, offset: offsetThen });
+      }
+      real.host().offer(KEYS[key] as never, shared);
+    }),
+  clear: () =>
     cmd('clear()', (real) => {
       real.signOuts.push(serverNow(real));
+      real.signOutsAt.push(Date.now());
+      real.signOutKnown.push(real.offsetKnown);
       real.onClear?.();
       real.client.clear();
     }),
-  ),
+};
+
+const readCommand = fc
+  .record({ key: fc.integer({ min: 0, max: 1 }), skipCache: fc.boolean(), rereads: fc.integer({ min: 0, max: 3 }) })
+  .map(({ key, skipCache, rereads }) => Do.read(key, skipCache, rereads));
+
+const serverMode: fc.Arbitrary<ServerMode> = fc.oneof(
+  fc.record({ kind: fc.constant('ok' as const), serverTime: fc.boolean() }),
+  fc.record({ kind: fc.constant('network' as const) }),
+  fc.record({
+    kind: fc.constant('server' as const),
+    status: fc.constantFrom(503 as const, 429 as const),
+    retryAfter: fc.oneof(
+      fc.constant(undefined),
+      fc.integer({ min: -5_000, max: 20_000 }),
+      fc.constantFrom(0, 2, Number.NaN),
+      fc.constantFrom('0', '3', 'Sun, 06 Nov 1994 08:49:37 GMT', 'garbage'),
+    ),
+  }),
+  fc.record({ kind: fc.constant('signed-out' as const) }),
+  fc.record({ kind: fc.constant('future' as const) }),
+  fc.record({ kind: fc.constant('hang' as const) }),
+);
+
+const commands = [
+  readCommand,
+  readCommand,
+  readCommand,
+  fc.integer({ min: 0, max: 30_000 }).map(Do.advance),
+  fc.integer({ min: 0, max: 600 }).map(Do.advance),
+  fc.record({ key: fc.integer({ min: 0, max: 1 }), before: fc.integer({ min: -200, max: 1_500 }) }).map(({ key, before }) => Do.toCutoff(key, before)),
+  fc.integer({ min: -600_000, max: 600_000 }).map(Do.stepClientClock),
+  fc.integer({ min: -600_000, max: 600_000 }).map(Do.stepServerClock),
+  fc.boolean().map(Do.network),
+  fc.tuple(serverMode, fc.integer({ min: 0, max: 2_000 })).map(([mode, latency]) => Do.server(mode, latency)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 1 }), fc.constantFrom<DeliveryKind>('fresh', 'stale', 'future', 'long', 'opaque', 'garbage'))
+    .map(([key, kind]) => Do.deliver(key, kind)),
+  fc.constant(Do.clear()),
 ];
 
 interface Options {
@@ -245,6 +283,13 @@ async function scenario(cmds: Iterable<Cmd>, { ttl, minValidity, refreshMargin }
     violations: [],
     pending: [],
     signOuts: [],
+    signOutsAt: [],
+    signOutKnown: [],
+    offsetKnown: true,
+    learnedOffset: 0,
+    offsetHistory: [[Number.NEGATIVE_INFINITY, 0]],
+    answersSinceStep: 0,
+    answers: 0,
     serverOffset: 0,
     clientSkew: 0,
     mode: { kind: 'ok', serverTime: true },
@@ -274,14 +319,26 @@ async function scenario(cmds: Iterable<Cmd>, { ttl, minValidity, refreshMargin }
       if (mode.kind === 'server') throw Object.assign(new Error('busy'), { status: mode.status, ...(typeof mode.retryAfter === 'string' ? { headers: new Headers({ 'retry-after': mode.retryAfter }) } : { retryAfter: mode.retryAfter }) });
       failed = false;
       if (mode.kind === 'signed-out') {
+        // An answer the client no longer listens for (aborted by clear() or a timeout) signs no one out.
+        if (ctx.signal.aborted) return null;
         real.signOuts.push(now);
+        real.signOutsAt.push(Date.now());
+        real.signOutKnown.push(real.offsetKnown);
         return null;
       }
-      // A Date header has whole seconds; a skewed issuer node stamps its own (future) clock.
+      // A Date header has whole seconds; a skewed issuer node stamps its own (future) clock. Both
+      // answers are readings of the server's clock the client learns from, unless it stopped listening.
       const serverTime = Math.floor(now / 1000) * 1000;
+      if (!ctx.signal.aborted) {
+        real.answersSinceStep++;
+        real.answers++;
+        // The client takes its first reading at once, later ones once a second agrees.
+        if (real.answersSinceStep >= 2 || real.answers === 1) real.learnedOffset = real.serverOffset;
+        real.offsetKnown = real.serverOffset === real.learnedOffset;
+      }
       if (mode.kind === 'future') return { token: mint(real, now + 3_600_000), serverTime };
       const token = mint(real, now);
-      return mode.serverTime ? { token, serverTime } : token;
+      return mode.kind === 'ok' && !mode.serverTime ? token : { token, serverTime };
     } finally {
       active.delete(ctx.signal);
       // An aborted request (timeout, clear()) ended, for the client, when it was aborted.
@@ -341,7 +398,11 @@ describe('model-based: the promise table holds under random hostile interleaving
           expect(violations).toEqual([]);
         },
         ),
-        { numRuns: Number(process.env.MODEL_RUNS ?? 120) },
+        {
+          numRuns: Number(process.env.MODEL_RUNS ?? 120),
+          // Replays a reported counterexample: MODEL_SEED=… MODEL_PATH=… npx vitest run …
+          ...(process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH, endOnFailure: true } : {}),
+        },
       );
     } finally {
       process.off('unhandledRejection', onUnhandled);
@@ -351,4 +412,53 @@ describe('model-based: the promise table holds under random hostile interleaving
     expect(judged.error).toBeGreaterThan(10);
     expect(judged.null).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe('model-based: counterexamples it found, kept as fixed cases', () => {
+  const cases: Array<[string, Cmd[], Options]> = [
+    [
+      'server clock stepped back and forth around a cutoff read',
+      [Do.read(0, false, 0), Do.read(1, false, 0), Do.advance(0), Do.stepServerClock(-7125), Do.toCutoff(0, 0), Do.advance(377), Do.read(0, true, 1), Do.stepServerClock(7125), Do.stepClientClock(0)],
+      { ttl: 10, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a server clock stepped across a second boundary',
+      [Do.read(1, false, 0), Do.stepServerClock(877), Do.advance(0), Do.stepServerClock(-1), Do.read(1, false, 0)],
+      { ttl: 10, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a first answer from a stepped server clock, then a step back',
+      [Do.stepServerClock(-5124), Do.read(1, false, 0), Do.advance(2877), Do.read(1, true, 1), Do.stepServerClock(5124), Do.server({ kind: 'future' }, 0)],
+      { ttl: 10, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a first answer from a stepped server clock, after a delivery',
+      [Do.stepServerClock(-1124), Do.read(1, false, 0), Do.deliver(0, 'fresh'), Do.advance(0), Do.stepServerClock(2), Do.toCutoff(1, 501), Do.stepClientClock(0)],
+      { ttl: 10, minValidity: 5, refreshMargin: undefined },
+    ],
+    [
+      'a stale delivery just after a second sign-out',
+      [Do.clear(), Do.stepServerClock(-124), Do.read(0, false, 0), Do.advance(0), Do.clear(), Do.advance(17_001), Do.read(0, false, 0), Do.deliver(0, 'stale'), Do.read(0, false, 0), Do.advance(0)],
+      { ttl: 30, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a first answer from a stepped server clock, then a step back (ttl 300)',
+      [Do.read(0, false, 0), Do.clear(), Do.advance(0), Do.stepServerClock(-285_124), Do.read(0, false, 0), Do.advance(12_877), Do.stepServerClock(285_124), Do.read(0, false, 0), Do.server({ kind: 'future' }, 0)],
+      { ttl: 300, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a forced read joining a flight that a delivery overtook',
+      [Do.server({ kind: 'hang' }, 0), Do.read(1, false, 0), Do.deliver(1, 'fresh'), Do.read(1, true, 0), Do.stepServerClock(0)],
+      { ttl: 10, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a stale delivery after a sign-out the client could not date',
+      [Do.stepServerClock(127_136), Do.clear(), Do.server({ kind: 'future' }, 0), Do.read(1, false, 0), Do.advance(24_741), Do.deliver(1, 'stale'), Do.toCutoff(1, 0)],
+      { ttl: 300, minValidity: 1, refreshMargin: undefined },
+    ],
+  ];
+  it.each(cases)('%s', async (_, cmds, options) => {
+    vi.setSystemTime(T0 + 123);
+    expect(await scenario(cmds, options)).toEqual([]);
+  });
 });

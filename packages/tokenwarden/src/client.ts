@@ -236,6 +236,7 @@ class TokenClientImpl implements TokenClient {
       if (entry.flight === undefined && entry.token === undefined) this.#scheduler.plan(id, this.#idleAt(entry));
       return Promise.reject(new OfflineError('The network is offline and no usable token is cached'));
     }
+    if (skipCache) entry.forcedAt = entry.version;
     return new Promise((resolve, reject) => {
       const reason: FetchReason = skipCache ? 'forced' : entry.record ? 'expired' : 'cold';
       const flight = entry.flight ?? this.#startFlight(entry, reason);
@@ -354,8 +355,9 @@ class TokenClientImpl implements TokenClient {
     const release = await this.#acquire(entry.key, signal, reason);
     try {
       const now = this.#clock.now();
-      // Another tab or instance may have delivered while we waited for the right to refresh.
-      if (entry.version !== versionAtStart && this.#cache.isServable(entry, now) && now < entry.refreshAt) {
+      // Another tab or instance may have delivered while we waited for the right to refresh; not
+      // a token a forcing caller (skipCache) could already see: it asked for a newer one.
+      if (entry.version !== versionAtStart && entry.version > entry.forcedAt && this.#cache.isServable(entry, now) && now < entry.refreshAt) {
         return entry.token as string;
       }
       const epoch = this.#cache.epoch;
@@ -412,8 +414,9 @@ class TokenClientImpl implements TokenClient {
 
   /**
    * A token from another participant. Bounded to what this client would accept from its own
-   * fetch, for keys it reads, issued after its last sign-out (`iat` has whole seconds, so a token
-   * minted in the second of the sign-out passes here; the coordinators check that second).
+   * fetch, for keys it reads, issued after its last sign-out by the latest the server's clock
+   * could have read then (so a token minted in the second of the sign-out is refused too: the
+   * client fetches its own, which costs a request and never a token from the ended session).
    */
   #offer(key: TokenKey, shared: string | SharedToken): boolean {
     if (this.#destroyed || !isTokenKey(key)) return false;
@@ -421,7 +424,7 @@ class TokenClientImpl implements TokenClient {
     if (entry === undefined || entry.lastReadAt === Number.NEGATIVE_INFINITY) return false;
     const record = readSharedToken(shared, this.#clock.now());
     if (record === undefined) return false;
-    if (record.issuedAt < Math.floor(this.#cache.clearedAt / 1000) * 1000) return false;
+    if (record.issuedAt < this.#cache.clearedAt) return false;
     try {
       return this.#admit(entry, record, 'coordinator') === 'accepted';
     } catch {
@@ -530,7 +533,7 @@ class TokenClientImpl implements TokenClient {
   #clearLocally(origin: 'local' | 'remote'): void {
     const flights: Flight[] = [];
     for (const entry of this.#cache.values()) if (entry.flight) flights.push(entry.flight);
-    this.#cache.clear(this.#clock.earliest());
+    this.#cache.clear(this.#clock.now());
     this.#pacers.clear();
     this.#scheduler.clear();
     for (const flight of flights) flight.cancel();
