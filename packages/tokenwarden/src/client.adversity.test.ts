@@ -205,6 +205,31 @@ describe('3. tokens from the future never pin the cache', () => {
     client.destroy();
   });
 
+  it('a token issued now but valid only from a minute ahead (nbf) is refused, from a fetch or a delivery', async () => {
+    const { coordinator, host } = capturingCoordinator();
+    const fetchToken = vi.fn(async (): Promise<FetchTokenResult> => ({ token: freshJwt(300, { nbf: Math.floor(Date.now() / 1000) + 60 }), serverTime: Date.now() }));
+    const { client } = setup(fetchToken, { coordinator });
+    const error = await client.getToken().catch((e) => e);
+    expect(error.reason).toBe('not-yet-valid');
+    expect(host().offer({}, freshJwt(300, { nbf: Math.floor(Date.now() / 1000) + 60 }))).toBe(false);
+    client.destroy();
+  });
+
+  it('a token minted earlier in the very second of a sign-out is refused from a coordinator', async () => {
+    const { coordinator, host } = capturingCoordinator();
+    const source = mintingSource(60, { withServerTime: true });
+    vi.setSystemTime(T0 + 400);
+    const { client } = setup(source.fetchToken as never, { coordinator });
+    await client.getToken();
+    const minted = freshJwt(120, { n: 50 });
+    await vi.advanceTimersByTimeAsync(300);
+    client.clear();
+    await client.getToken();
+    // Same whole second as the sign-out (iat has no milliseconds): it could be from before it.
+    expect(host().offer({}, minted)).toBe(false);
+    client.destroy();
+  });
+
   it('a future token planted by a coordinator is refused, and skipCache returns the token minted for that call', async () => {
     const { coordinator, host } = capturingCoordinator();
     const source = mintingSource(60, { withServerTime: true });

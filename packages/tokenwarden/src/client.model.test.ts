@@ -157,7 +157,7 @@ const cmd = (name: string, run: (real: Real) => Promise<void> | void): Cmd => ({
   toString: () => name,
 });
 
-type DeliveryKind = 'fresh' | 'stale' | 'future' | 'long' | 'opaque' | 'garbage';
+type DeliveryKind = 'fresh' | 'stale' | 'future' | 'nbf-ahead' | 'long' | 'opaque' | 'garbage';
 
 /** The commands, by name: the arbitraries below draw their arguments; regressions replay them as they are. */
 const Do = {
@@ -196,6 +196,7 @@ const Do = {
       let shared: Parameters<CoordinatorHost['offer']>[1];
       if (kind === 'fresh') shared = mint(real, now);
       else if (kind === 'future') shared = mint(real, now + 3_600_000);
+      else if (kind === 'nbf-ahead') shared = mint(real, now, { nbf: Math.floor(now / 1000) + 60 });
       else if (kind === 'long') shared = mint(real, now, {}, 10 * 365 * 86_400);
       else if (kind === 'garbage') shared = 'not-a-token';
       else if (kind === 'opaque') shared = { token: opaque(real, now + real.ttl * 1000), expiresAt: now + real.ttl * 1000, issuedAt: now };
@@ -254,7 +255,7 @@ const commands = [
   fc.boolean().map(Do.network),
   fc.tuple(serverMode, fc.integer({ min: 0, max: 2_000 })).map(([mode, latency]) => Do.server(mode, latency)),
   fc
-    .tuple(fc.integer({ min: 0, max: 1 }), fc.constantFrom<DeliveryKind>('fresh', 'stale', 'future', 'long', 'opaque', 'garbage'))
+    .tuple(fc.integer({ min: 0, max: 1 }), fc.constantFrom<DeliveryKind>('fresh', 'stale', 'future', 'nbf-ahead', 'long', 'opaque', 'garbage'))
     .map(([key, kind]) => Do.deliver(key, kind)),
   fc.constant(Do.clear()),
 ];
