@@ -67,6 +67,8 @@ export class FakeTokenServer {
   signedOut = false;
   /** Mint opaque tokens (not JWTs) answered as `{ token, expiresIn }`, as an OAuth server does. */
   opaque = false;
+  /** Put `nbf` (equal to `iat`) in the JWTs, as the devserver and many issuers do. */
+  notBefore = false;
   #serial = 0;
 
   constructor(ttl: number) {
@@ -76,7 +78,8 @@ export class FakeTokenServer {
   /** A token as this server would mint it at `at` (ms). */
   mint(at = Date.now(), extra: Record<string, unknown> = {}): string {
     const iat = Math.floor(at / 1000);
-    return makeJwt({ sub: 'user_1', ...(this.sid === undefined ? {} : { sid: this.sid }), iat, exp: iat + this.ttl, n: ++this.#serial, ...extra });
+    const nbf = this.notBefore ? { nbf: iat } : {};
+    return makeJwt({ sub: 'user_1', ...(this.sid === undefined ? {} : { sid: this.sid }), iat, ...nbf, exp: iat + this.ttl, n: ++this.#serial, ...extra });
   }
 
   /** An opaque access token with its lifetime beside it (`expires_in`), nothing to decode. */
