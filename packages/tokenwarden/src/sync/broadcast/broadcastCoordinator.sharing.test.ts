@@ -44,6 +44,15 @@ describe('sharing: a tab that accepts a fresh token posts it on tokenwarden:<nam
     expect(world.bus.posted[0]?.data).toMatchObject({ type: 'token', session: 'sess_1' });
   });
 
+  it('tabs whose sessionId is long (a session token used as the id) still share', async () => {
+    const world = createTabsWorld({ coordinator: { sessionId: `sess_${'x'.repeat(2_000)}` } });
+    world.server.sid = undefined; // only the posted session proves the token is ours
+    const [a, b] = [world.open('a'), world.open('b')];
+    const token = await world.signIn([a, b], vi.advanceTimersByTimeAsync);
+    expect(b.client.peekToken()).toBe(token);
+    expect(world.server.calls).toHaveLength(1);
+  });
+
   it('another tab that reads the key adopts it through its client’s door: served from cache with no request, as a coordinator token', async () => {
     const world = createTabsWorld();
     const a = world.open('a');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeJwt } from './fakeTabs';
-import { MAX_TOKEN_LENGTH, MESSAGE_VERSION, readMessage, requestMessage, signedOutMessage, tokenMessage } from './messages';
+import { MAX_SESSION_LENGTH, MAX_TOKEN_LENGTH, MESSAGE_VERSION, readMessage, requestMessage, signedOutMessage, tokenMessage } from './messages';
 
 const token = makeJwt({ iat: 100, exp: 160 });
 const valid = {
@@ -31,6 +31,11 @@ describe('readMessage: the envelope of what other tabs post (v2)', () => {
     expect(readMessage(bare, 'app')).toEqual(bare);
     const { session: _absent, ...withoutSession } = bare;
     expect(readMessage(withoutSession, 'app')).toMatchObject({ type: 'token', signOut: '' });
+  });
+
+  it('reads a long session id (some apps pass a whole session token): up to MAX_SESSION_LENGTH', () => {
+    const session = 's'.repeat(MAX_SESSION_LENGTH);
+    expect(readMessage({ ...valid, session }, 'app')).toMatchObject({ session });
   });
 
   it('reads an opaque token (not a JWT): its timing travels beside it', () => {
@@ -80,7 +85,7 @@ describe('readMessage: the envelope of what other tabs post (v2)', () => {
     ['a numeric signOut (a v1-style epoch)', { ...valid, signOut: 1e300 }],
     ['a signOut longer than any id', { ...valid, signOut: 'a'.repeat(65) }],
     ['a session that is not a string', { ...valid, session: 1 }],
-    ['a session longer than any id', { ...valid, session: 's'.repeat(65) }],
+    ['a session longer than MAX_SESSION_LENGTH', { ...valid, session: 's'.repeat(MAX_SESSION_LENGTH + 1) }],
     ['a sign-out without an id', { v: 2, namespace: 'app', type: 'signed-out' }],
     ['a sign-out with an empty id', { ...signOut, id: '' }],
     ['a sign-out with a numeric id (or epoch)', { ...signOut, id: 1e300 }],
