@@ -123,10 +123,28 @@ describe('a tab opened beside others asks them before its first fetch of a key',
   });
 
   it('request messages are validated like any other: a bad key is ignored', () => {
-    expect(readMessage({ v: 1, namespace: 'app', type: 'request', key: { template: 'x' }, epoch: 0 }, 'app')).toMatchObject({ type: 'request' });
-    expect(readMessage({ v: 1, namespace: 'app', type: 'request', key: { template: 1 }, epoch: 0 }, 'app')).toBeUndefined();
-    expect(readMessage({ v: 1, namespace: 'app', type: 'request', epoch: 0 }, 'app')).toBeUndefined();
-    expect(readMessage({ v: 1, namespace: 'other', type: 'request', key: {}, epoch: 0 }, 'app')).toBeUndefined();
+    expect(readMessage({ v: 2, namespace: 'app', type: 'request', key: { template: 'x' } }, 'app')).toMatchObject({ type: 'request' });
+    expect(readMessage({ v: 2, namespace: 'app', type: 'request', key: { template: 1 } }, 'app')).toBeUndefined();
+    expect(readMessage({ v: 2, namespace: 'app', type: 'request' }, 'app')).toBeUndefined();
+    expect(readMessage({ v: 2, namespace: 'other', type: 'request', key: {} }, 'app')).toBeUndefined();
+    expect(readMessage({ v: 1, namespace: 'app', type: 'request', key: {}, epoch: 0 }, 'app')).toBeUndefined();
+  });
+
+  it('the answer is an ordinary v2 token message with the answering tab’s timing, session and last sign-out', async () => {
+    const world = createTabsWorld({ coordinator: { askTimeout: 100, sessionId: 'sess_1' } });
+    const a = world.open('a');
+    const token = await a.client.getToken();
+    const b = world.open('b');
+    await settle();
+    const pending = b.client.getToken();
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await pending).toBe(token);
+    const entry = a.client.snapshot().entries[0];
+    expect(world.bus.posted.at(-1)).toEqual({
+      name: 'tokenwarden:app',
+      tab: 'a',
+      data: { v: 2, namespace: 'app', type: 'token', key: {}, token, expiresAt: entry?.expiresAt, issuedAt: entry?.issuedAt, session: 'sess_1', signOut: '' },
+    });
   });
 
   it('without locks.query (older browsers) it never asks and behaves as before', async () => {

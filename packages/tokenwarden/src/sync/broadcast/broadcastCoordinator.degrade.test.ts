@@ -52,14 +52,18 @@ describe('degrades to local behaviour where BroadcastChannel or navigator.locks 
     client.destroy();
   });
 
-  it('with a channel but no locks: tokens are still shared', async () => {
+  it('with a channel but no locks: tokens are still shared (each tab fetches, and adopts the later token)', async () => {
     const world = createTabsWorld({ coordinator: { locks: () => undefined } });
     const a = world.open('a');
     const b = world.open('b');
+    const own = await b.client.getToken();
+    await vi.advanceTimersByTimeAsync(10_000);
     const token = await a.client.getToken();
     await vi.advanceTimersByTimeAsync(0);
+    expect(token).not.toBe(own);
+    expect(b.client.peekToken()).toBe(token);
     expect(await b.client.getToken()).toBe(token);
-    expect(world.server.calls).toHaveLength(1);
+    expect(world.server.calls).toHaveLength(2);
   });
 
   it('with locks but no channel: the waiting tab gets the lock when the leader is done and fetches itself, without errors', async () => {
@@ -127,11 +131,18 @@ describe('degrades to local behaviour where BroadcastChannel or navigator.locks 
 describe('default channel: the runtime’s real BroadcastChannel', () => {
   it('two clients in one process share a token over Node’s BroadcastChannel (no lock manager in Node 20)', async () => {
     const source = mintingSource(60);
-    const make = () =>
-      createTokenClient({ fetchToken: source.fetchToken, network: fakeNetwork(), wake: noWake, coordinator: broadcastCoordinator({ namespace: `node-${process.pid}` }) });
-    const a = make();
-    const b = make();
+    // B is offline: it reads the key (so it takes a token for it) but cannot fetch one itself.
+    const make = (online: boolean) =>
+      createTokenClient({
+        fetchToken: source.fetchToken,
+        network: fakeNetwork(online),
+        wake: noWake,
+        coordinator: broadcastCoordinator({ namespace: `node-${process.pid}` }),
+      });
+    const a = make(true);
+    const b = make(false);
     try {
+      await expect(b.getToken()).rejects.toMatchObject({ name: 'OfflineError' });
       const token = await a.getToken();
       await vi.waitFor(() => expect(b.peekToken()).toBe(token), { timeout: 2_000, interval: 10 });
       expect(source.fetchToken).toHaveBeenCalledTimes(1);

@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { T0 } from '../../../test/helpers';
 import { keyId } from '../../keys';
 import type { TokenKey } from '../../types';
-import { type FakeTab, createTabsWorld } from './fakeTabs';
-import { requestLock } from './locks';
+import { type FakeTab, createTabsWorld, sharedToken } from './fakeTabs';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: T0 });
@@ -75,7 +74,7 @@ describe('one refresher per key per cycle', () => {
     const world = createTabsWorld();
     const b = world.open('b');
     // A holder that shares its token but keeps the lock (a slow handover, another library version).
-    await requestLock(world.locks.manager('elsewhere'), 'tokenwarden:app:{}', {});
+    await world.holdLock();
     let answered: string | null | undefined;
     void b.client.getToken().then((token) => {
       answered = token;
@@ -83,7 +82,7 @@ describe('one refresher per key per cycle', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(answered).toBeUndefined();
     const token = world.server.mint();
-    world.bus.inject('tokenwarden:app', { v: 1, namespace: 'app', type: 'token', key: {}, token, epoch: 0 });
+    world.bus.inject('tokenwarden:app', sharedToken(token));
     await vi.advanceTimersByTimeAsync(1);
     expect(answered).toBe(token);
     expect(world.server.calls).toHaveLength(0);

@@ -23,8 +23,11 @@ export interface BroadcastCoordinatorOptions {
    */
   namespace: string;
   /**
-   * The session this tab is signed in to. A shared token whose `sid` claim names another session
-   * is refused (when both are known), so a tab never serves another session's token.
+   * The session this tab is signed in to; it is posted with every token this tab shares. When set,
+   * a shared token is adopted only if it proves it belongs to this session: the sender's session
+   * or the token's `sid` claim must name it, and neither may name another one (fail closed: a
+   * token without `sid` from a tab with no session is refused, and this tab fetches its own).
+   * Set it in every tab of the namespace, or tabs without it will not share with tabs that have it.
    * @default undefined: tokens are not checked against a session
    */
   sessionId?: string | (() => string | undefined);

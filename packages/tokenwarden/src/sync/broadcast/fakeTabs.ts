@@ -6,6 +6,9 @@
 import { type TokenClient, type TokenClientOptions, createTokenClient } from '../../client';
 import type { FetchToken, FetchTokenContext, FetchTokenResult, NetworkSource, TokenEvent, TokenKey } from '../../types';
 import { type BroadcastCoordinatorOptions, broadcastCoordinator } from './broadcastCoordinator';
+import { type ReleaseLock, requestLock } from './locks';
+import { type TokenMessage, tokenMessage } from './messages';
+import { lockName } from './names';
 import { InMemoryBroadcast, InMemoryLocks } from './testing';
 
 function base64url(value: unknown): string {
@@ -15,6 +18,25 @@ function base64url(value: unknown): string {
 /** An unsigned-looking JWT: tokenwarden reads claims, it never verifies signatures. */
 export function makeJwt(claims: Record<string, unknown>): string {
   return `${base64url({ alg: 'ES256', typ: 'JWT' })}.${base64url(claims)}.c2ln`;
+}
+
+/**
+ * The v2 token message a tab would post for `token`: its timing from the JWT's claims (or from
+ * `fields` for an opaque token), no session and no sign-out unless `fields` say otherwise. For
+ * injecting as if from another tab.
+ */
+export function sharedToken(token: string, fields: Partial<Omit<TokenMessage, 'v' | 'type' | 'token'>> = {}): TokenMessage {
+  let expiresAt = Number.NaN;
+  let issuedAt = Number.NaN;
+  try {
+    const claims = claimsOf(token);
+    if (typeof claims['exp'] === 'number') expiresAt = claims['exp'] * 1000;
+    if (typeof claims['iat'] === 'number') issuedAt = claims['iat'] * 1000;
+  } catch {
+    // Opaque: the caller gives the timing.
+  }
+  const { namespace = 'app', key = {}, session, signOut = '', ...timing } = fields;
+  return tokenMessage(namespace, key, { token, expiresAt, issuedAt, ...timing }, session, signOut);
 }
 
 /** Claims of a JWT, for assertions. */
@@ -43,6 +65,10 @@ export class FakeTokenServer {
   hold = false;
   /** Answer `null` (signed out) from now on. */
   signedOut = false;
+  /** Mint opaque tokens (not JWTs) answered as `{ token, expiresIn }`, as an OAuth server does. */
+  opaque = false;
+  /** Put `nbf` (equal to `iat`) in the JWTs, as the devserver and many issuers do. */
+  notBefore = false;
   #serial = 0;
 
   constructor(ttl: number) {
@@ -52,7 +78,13 @@ export class FakeTokenServer {
   /** A token as this server would mint it at `at` (ms). */
   mint(at = Date.now(), extra: Record<string, unknown> = {}): string {
     const iat = Math.floor(at / 1000);
-    return makeJwt({ sub: 'user_1', ...(this.sid === undefined ? {} : { sid: this.sid }), iat, exp: iat + this.ttl, n: ++this.#serial, ...extra });
+    const nbf = this.notBefore ? { nbf: iat } : {};
+    return makeJwt({ sub: 'user_1', ...(this.sid === undefined ? {} : { sid: this.sid }), iat, ...nbf, exp: iat + this.ttl, n: ++this.#serial, ...extra });
+  }
+
+  /** An opaque access token with its lifetime beside it (`expires_in`), nothing to decode. */
+  mintOpaque(): FetchTokenResult {
+    return { token: `opaque-${++this.#serial}-${'x'.repeat(20)}`, expiresIn: this.ttl };
   }
 
   callsFor(tab: string): ServerCall[] {
@@ -63,7 +95,7 @@ export class FakeTokenServer {
     return (context: FetchTokenContext) =>
       new Promise<FetchTokenResult>((resolve, reject) => {
         // Minted when the request reaches the server, answered whenever the test says.
-        const minted = this.signedOut ? null : this.mint();
+        const minted = this.signedOut ? null : this.opaque ? this.mintOpaque() : this.mint();
         const call: ServerCall = {
           tab,
           key: { template: context.template, organizationId: context.organizationId, audience: context.audience },
@@ -137,5 +169,42 @@ export function createTabsWorld(options: TabsWorldOptions = {}) {
     tabs.delete(name);
   }
 
-  return { namespace, bus, locks, server, tabs, open, close };
+  /**
+   * Takes the refresh lock of `key` from outside any tab (a leader in a tab not modelled here):
+   * a tab that then reads the key waits for a shared token (up to `waitTimeout`) instead of
+   * fetching, which is how a test makes a tab read a key without a request of its own.
+   */
+  async function holdLock(key: TokenKey = {}): Promise<ReleaseLock> {
+    const release = await requestLock(locks.manager('elsewhere'), lockName(namespace, key), {});
+    if (!release) throw new Error('lock not granted');
+    return release;
+  }
+
+  /**
+   * Every tab in `readers` reads `key`; the first fetches (holding the lock) and the others wait
+   * for its token and adopt it. Resolves the one token they all hold, after a single request.
+   * `advance` is the test's fake-timer step (`vi.advanceTimersByTimeAsync`).
+   */
+  async function signIn(readers: FakeTab[], advance: (ms: number) => Promise<unknown>, key: TokenKey = {}): Promise<string> {
+    const [leader, ...others] = readers;
+    if (!leader) throw new Error('no tab to sign in');
+    const held = server.hold;
+    server.hold = true;
+    const calls = server.calls.length;
+    const first = leader.client.getToken(key);
+    await advance(0);
+    const rest = others.map((tab) => tab.client.getToken(key));
+    await advance(0);
+    server.hold = held;
+    const call = server.calls[calls];
+    if (!call || server.calls.length !== calls + 1) throw new Error('expected exactly one request');
+    call.answer();
+    await advance(100);
+    const token = await first;
+    if (token === null) throw new Error('signed out');
+    for (const other of await Promise.all(rest)) if (other !== token) throw new Error('a tab did not adopt the shared token');
+    return token;
+  }
+
+  return { namespace, bus, locks, server, tabs, open, close, holdLock, signIn };
 }

@@ -11,6 +11,12 @@ export const MAX_TOKEN_LENGTH = 64 * 1024;
 const MAX_ID_LENGTH = 64;
 
 /**
+ * A session id is whatever the app passes as `sessionId` (some pass a whole session token), so it
+ * gets the token's bound: a tighter one would silently stop tabs of a long-id session sharing.
+ */
+export const MAX_SESSION_LENGTH = MAX_TOKEN_LENGTH;
+
+/**
  * "I fetched and accepted this token for this key." Carries the expiry beside the token (opaque
  * tokens have no claims), the sender's session when the app told it (`session`), and `signOut`:
  * the id of the last sign-out the sender had applied ('' for none), so a receiver can refuse a
@@ -74,6 +80,10 @@ function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_ID_LENGTH;
 }
 
+function isSession(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_SESSION_LENGTH;
+}
+
 function isTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
@@ -92,6 +102,6 @@ export function readMessage(data: unknown, namespace: string): BroadcastMessage 
   if (message['type'] !== 'token') return undefined;
   const { key, token, expiresAt, issuedAt, session, signOut } = message;
   if (!isTokenKey(key) || typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;
-  if (!isTime(expiresAt) || !isTime(issuedAt) || !isId(signOut) || (session !== undefined && !isId(session))) return undefined;
+  if (!isTime(expiresAt) || !isTime(issuedAt) || !isId(signOut) || (session !== undefined && !isSession(session))) return undefined;
   return tokenMessage(namespace, key, { token, expiresAt, issuedAt }, session, signOut);
 }
