@@ -415,8 +415,9 @@ class TokenClientImpl implements TokenClient {
   /**
    * A token from another participant. Bounded to what this client would accept from its own
    * fetch, for keys it reads, issued after its last sign-out by the latest the server's clock
-   * could have read then (so a token minted in the second of the sign-out is refused too: the
-   * client fetches its own, which costs a request and never a token from the ended session).
+   * could have read then: a token minted in the second of the sign-out is refused (the client
+   * fetches its own: a request, never a token of the ended session) unless the coordinator
+   * vouches that the sender fetched it after applying that sign-out (`afterSignOut`).
    */
   #offer(key: TokenKey, shared: string | SharedToken): boolean {
     if (this.#destroyed || !isTokenKey(key)) return false;
@@ -424,7 +425,9 @@ class TokenClientImpl implements TokenClient {
     if (entry === undefined || entry.lastReadAt === Number.NEGATIVE_INFINITY) return false;
     const record = readSharedToken(shared, this.#clock.now());
     if (record === undefined) return false;
-    if (record.issuedAt < this.#cache.clearedAt) return false;
+    const clearedAt = this.#cache.clearedAt;
+    const vouched = typeof shared === 'object' && shared !== null && shared.afterSignOut === true;
+    if (record.issuedAt < (vouched ? Math.floor(clearedAt / 1000) * 1000 : clearedAt)) return false;
     try {
       return this.#admit(entry, record, 'coordinator') === 'accepted';
     } catch {

@@ -132,6 +132,12 @@ export interface SharedToken {
   token: string;
   expiresAt?: number | undefined;
   issuedAt?: number | undefined;
+  /**
+   * The coordinator knows the sender fetched this token after it applied this client's latest
+   * sign-out. Without it the client refuses a token issued within the second of its sign-out
+   * (whole-second `iat` cannot tell before from after); with it, only one provably from before.
+   */
+  afterSignOut?: boolean | undefined;
 }
 
 /**

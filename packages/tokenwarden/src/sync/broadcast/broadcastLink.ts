@@ -275,7 +275,9 @@ export class BroadcastLink implements CoordinatorLink {
     let accepted = false;
     try {
       const { token, expiresAt, issuedAt } = admission.record;
-      accepted = this.#host.offer(message.key, { token, expiresAt, issuedAt });
+      // The sender had applied our latest sign-out when it posted: its token is from after it.
+      const afterSignOut = this.#lastSignOut !== '' && message.signOut === this.#lastSignOut;
+      accepted = this.#host.offer(message.key, { token, expiresAt, issuedAt, afterSignOut });
     } catch (error) {
       this.#degraded(error);
     }
