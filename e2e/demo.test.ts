@@ -254,6 +254,29 @@ describe('demo page in Chromium against the real devserver', () => {
     expect(await output.textContent()).toBe('No call yet');
   });
 
+  it('3e. offline sign-out and controls: nothing is sent, the page says so, no console error', async () => {
+    const demo = await open();
+    const sessionId = await demo.signIn();
+    await demo.waitForRow('default', (row) => row.tokens === 1);
+    await context.setOffline(true);
+    await expect.poll(() => demo.pill('network')).toBe('offline');
+
+    await demo.page.getByRole('button', { name: 'Answer 503' }).click();
+    await expect.poll(() => demo.logEntries('fault change failed').count()).toBe(1);
+    expect(await demo.logEntries('fault change failed').first().locator('.log-detail').textContent()).toBe('faults not sent: the browser is offline');
+    expect(stack.server.control.faults().errorRate).toBe(0);
+
+    await demo.page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => demo.pill('session')).toBe('signed-out');
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('You signed out.');
+    expect(await demo.logEntries('sign-out request failed').first().locator('.log-detail').textContent()).toBe(
+      'sign-out not sent: the browser is offline · signed out locally',
+    );
+    // Truthfully: the server never heard of it.
+    expect(stack.server.control.sessions().find((session) => session.id === sessionId)?.status).toBe('active');
+    await context.setOffline(false);
+  });
+
   it('3d. server unreachable: cache served, then the retry budget and OfflineError, as the banner says; browser and server told apart', async () => {
     const demo = await open();
     demo.expectFailedTokenRequests(); // every token request is dropped on purpose
