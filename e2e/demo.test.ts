@@ -478,6 +478,6 @@ async function expectOffsetShown(demo: DemoPage, trueOffset: number): Promise<vo
       // Bounds are the engine's: a whole millisecond of rounding either way, no more.
       const inside = Number(low) - 1 <= trueOffset && trueOffset <= Number(high) + 1;
       return inside && /^Clock offset \S.* ± \d/.test(text);
-    })
+    }, { timeout: 5_000 })
     .toBe(true);
 }
