@@ -2,7 +2,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DemoPage, VIEWPORT } from './demo/demoPage';
+import { DemoPage, PHONE_VIEWPORT, VIEWPORT } from './demo/demoPage';
 import { STACK_TTL, startDemoStack, type DemoStack } from './demo/demoStack';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -15,6 +15,60 @@ const DOCS_SCREENSHOT = fileURLToPath(new URL('../docs/demo.png', import.meta.ur
 /** Tokens accepted so far for default, org and supabase, as their rows show. */
 async function tokenCounts(demo: DemoPage): Promise<number[]> {
   return Promise.all(['default', 'org', 'supabase'].map(async (id) => (await demo.readRow(id)).tokens));
+}
+
+/** "Requests made" and the server's count for the session agree, or the page says why they do not. */
+async function expectCountsExplained(demo: DemoPage): Promise<{ page: number; server: number | undefined; gap: string | null }> {
+  const counts = await demo.requestCounts();
+  expect(counts.server, counts.note).toBeDefined();
+  const server = counts.server as number;
+  if (server === counts.page) {
+    expect(counts).toMatchObject({ gap: 'same', note: expect.stringContaining('the same') });
+  } else if (server > counts.page) {
+    expect(counts.gap).toBe('more');
+    expect(counts.note).toContain(`${server - counts.page} more from other tabs or resent by the browser after a dropped connection`);
+  } else {
+    expect(counts).toMatchObject({ gap: 'behind', note: expect.stringContaining('read once a second') });
+  }
+  return counts;
+}
+
+/** What the layout check found: any sideways scroll, overlapping or escaping timeline labels. */
+interface LayoutReport {
+  scrollWidth: number;
+  viewport: number;
+  overlaps: string[];
+  outside: string[];
+  /** Rows whose refresh and cutoff labels are shown apart / as one merged label. */
+  apart: number;
+  merged: number;
+}
+
+async function layoutReport(demo: DemoPage): Promise<LayoutReport> {
+  return demo.page.evaluate(() => {
+    const overlaps: string[] = [];
+    const outside: string[] = [];
+    let apart = 0;
+    let merged = 0;
+    for (const row of document.querySelectorAll<HTMLElement>('[data-testid="key-row"]')) {
+      const track = (row.querySelector('.track') as HTMLElement).getBoundingClientRect();
+      for (const line of row.querySelectorAll('.ticks')) {
+        const labels = [...line.querySelectorAll<HTMLElement>('.tick')].filter((tick) => (tick.textContent ?? '') !== '');
+        if (line.classList.contains('ticks-top')) {
+          if (labels.length === 2) apart++;
+          if (labels.length === 1 && /refresh.*cutoff/.test(labels[0]?.textContent ?? '')) merged++;
+        }
+        const boxes = labels.map((tick) => ({ text: tick.textContent ?? '', box: tick.getBoundingClientRect() }));
+        for (const [i, a] of boxes.entries()) {
+          if (a.box.left < track.left - 0.5 || a.box.right > track.right + 0.5) outside.push(`${row.dataset['key']}: "${a.text}"`);
+          for (const b of boxes.slice(i + 1)) {
+            if (a.box.left < b.box.right && b.box.left < a.box.right) overlaps.push(`${row.dataset['key']}: "${a.text}" / "${b.text}"`);
+          }
+        }
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth, overlaps, outside, apart, merged };
+  });
 }
 
 describe('demo page in Chromium against the real devserver', () => {
@@ -45,6 +99,8 @@ describe('demo page in Chromium against the real devserver', () => {
     await context.close();
     // A page that threw is a broken demo, whatever the assertions saw.
     expect(pages.flatMap((demo) => demo.pageErrors.map(String))).toEqual([]);
+    // And so is one that fills the console with errors (offline polling did, two a second).
+    expect(pages.flatMap((demo) => demo.unexpectedConsoleErrors())).toEqual([]);
     expect(stack.serverErrors).toEqual([]);
   });
 
@@ -81,6 +137,7 @@ describe('demo page in Chromium against the real devserver', () => {
     const total = tokens.default + tokens.org + tokens.supabase;
     expect(requestsFor(sessionId)).toBe(total);
     expect(await demo.counter('requests')).toBe(total);
+    await expect.poll(async () => (await expectCountsExplained(demo)).gap).toBe('same');
     expect(await demo.counter('errors')).toBe(0);
     expect(await demo.counter('hits')).toBeGreaterThan(20);
 
@@ -97,8 +154,19 @@ describe('demo page in Chromium against the real devserver', () => {
     const cached = await demo.waitForRow('default', (row) => row.tokens === 1 && row.phase === 'fresh');
     const loadedAt = await demo.page.evaluate(() => performance.timeOrigin);
 
+    // While the browser is offline the page sends nothing: no token request (the client knows it
+    // is offline) and no devserver polling (each would fail and log a console error).
+    const sentOffline: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      sentOffline.push(new URL(request.url()).pathname);
+    };
     await context.setOffline(true);
+    demo.page.on('request', onRequest);
     await expect.poll(() => demo.pill('network')).toBe('offline');
+    expect(await demo.pillText('network')).toBe('Browser offline');
+    const banner = demo.page.getByTestId('offline-banner');
+    await expect.poll(() => banner.getAttribute('data-state')).toBe('browser-offline');
+    expect(await banner.textContent()).toMatch(/^Browser offline: getToken\(\) serves each cached token until its cutoff, without a request; with no usable token it rejects with OfflineError at once\./);
     const served = await demo.callGetToken();
     expect(served).toMatchObject({ outcome: 'token', cacheHit: true });
 
@@ -109,6 +177,10 @@ describe('demo page in Chromium against the real devserver', () => {
     expect(refused.text).toContain('OfflineError');
     await expect.poll(() => demo.page.getByTestId('offline-banner').isVisible()).toBe(true);
     expect(await demo.page.getByTestId('offline-banner').textContent()).toContain('OfflineError');
+
+    expect(await banner.textContent()).toContain('No usable token now: default');
+    demo.page.off('request', onRequest);
+    expect(sentOffline).toEqual([]);
 
     const requestsBefore = requestsFor(sessionId);
     const tokensBefore = await tokenCounts(demo);
@@ -143,22 +215,111 @@ describe('demo page in Chromium against the real devserver', () => {
     const sessionId = await demo.signIn();
     await demo.waitForRow('default', (row) => row.tokens === 1);
 
+    demo.expectFailedTokenRequests(); // the revoked session's token request is answered 401
     await demo.page.getByRole('button', { name: 'Revoke session' }).click();
     await expect.poll(() => demo.logEntries('session revoked').count()).toBe(1);
     expect(stack.server.control.sessions().find((session) => session.id === sessionId)?.status).toBe('revoked');
     // The client learns it at its next token request: the 10 s token's refresh, at most 5 s away.
     await expect.poll(() => demo.pill('session'), { timeout: 8_000 }).toBe('signed-out');
     await expect.poll(() => demo.page.getByTestId('signed-out').isVisible()).toBe(true);
-    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toContain('null');
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('The session was revoked or ended: getToken() resolved null.');
     expect(await demo.logEntries('signed out').count()).toBeGreaterThanOrEqual(1);
-
-    const call = await demo.callGetToken();
-    expect(call.outcome).toBe('signed-out');
-    expect(call.text).toContain('null');
+    // Nothing left to call: the button is off and shows nothing of the old session.
+    await expect.poll(() => demo.page.getByRole('button', { name: 'Call getToken() now' }).isDisabled()).toBe(true);
+    expect(await demo.page.getByTestId('call-result').textContent()).toBe('Signed out: sign in to call getToken()');
   });
+
+  it('3c. sign out: "You signed out", and "Call getToken() now" is disabled with its old result cleared', async () => {
+    const demo = await open();
+    const sessionId = await demo.signIn();
+    await demo.waitForRow('default', (row) => row.tokens === 1);
+    expect(await demo.callGetToken()).toMatchObject({ outcome: 'token', cacheHit: true });
+
+    await demo.page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => demo.pill('session')).toBe('signed-out');
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('You signed out.');
+    expect(stack.server.control.sessions().find((session) => session.id === sessionId)?.status).toBe('ended');
+    const button = demo.page.getByRole('button', { name: 'Call getToken() now' });
+    await expect.poll(() => button.isDisabled()).toBe(true);
+    const output = demo.page.getByTestId('call-result');
+    expect(await output.textContent()).toBe('Signed out: sign in to call getToken()');
+    expect(await output.getAttribute('data-outcome')).toBeNull();
+    // Still true a few reads later: nothing the page does afterwards rewrites the reason.
+    await demo.page.waitForTimeout(1_500);
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('You signed out.');
+
+    // Signing in again enables it, with a blank result.
+    await demo.signIn();
+    await expect.poll(() => button.isDisabled()).toBe(false);
+    expect(await output.textContent()).toBe('No call yet');
+  });
+
+  it('3e. offline sign-out and controls: nothing is sent, the page says so, no console error', async () => {
+    const demo = await open();
+    const sessionId = await demo.signIn();
+    await demo.waitForRow('default', (row) => row.tokens === 1);
+    await context.setOffline(true);
+    await expect.poll(() => demo.pill('network')).toBe('offline');
+
+    await demo.page.getByRole('button', { name: 'Answer 503' }).click();
+    await expect.poll(() => demo.logEntries('fault change failed').count()).toBe(1);
+    expect(await demo.logEntries('fault change failed').first().locator('.log-detail').textContent()).toBe('faults not sent: the browser is offline');
+    expect(stack.server.control.faults().errorRate).toBe(0);
+
+    await demo.page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => demo.pill('session')).toBe('signed-out');
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('You signed out.');
+    expect(await demo.logEntries('sign-out request failed').first().locator('.log-detail').textContent()).toBe(
+      'sign-out not sent: the browser is offline · signed out locally',
+    );
+    // Truthfully: the server never heard of it.
+    expect(stack.server.control.sessions().find((session) => session.id === sessionId)?.status).toBe('active');
+    await context.setOffline(false);
+  });
+
+  it('3d. server unreachable: cache served, then the retry budget and OfflineError, as the banner says; browser and server told apart', async () => {
+    const demo = await open();
+    demo.expectFailedTokenRequests(); // every token request is dropped on purpose
+    await demo.signIn();
+    const held = await demo.waitForRow('default', (row) => row.tokens === 1 && row.phase === 'fresh');
+
+    await demo.setToggle('Server unreachable', true);
+    const banner = demo.page.getByTestId('offline-banner');
+    await expect.poll(() => banner.getAttribute('data-state')).toBe('server-unreachable');
+    const said = (await banner.textContent()) ?? '';
+    expect(said).toContain('Token server unreachable, browser online');
+    expect(said).toContain('Keys with a valid token are served from cache');
+    expect(said).toContain('retries for up to 10 s (the foreground retry budget), then rejects with OfflineError');
+    expect(said).not.toMatch(/^Offline/);
+    // The network pill says which network: the browser's is fine, the token server is not.
+    expect(await demo.pill('network')).toBe('online');
+    expect(await demo.pillText('network')).toBe('Browser online · token server unreachable');
+
+    // A valid token: served from cache at once.
+    expect(await demo.callGetToken()).toMatchObject({ outcome: 'token', cacheHit: true });
+
+    // Past the cutoff with no way to refresh: the call retries for the budget, then OfflineError.
+    await demo.waitForRow('default', (row) => (row.phase === 'cutoff' || row.phase === 'expired') && row.jti === held.jti, 8_000);
+    const refused = await demo.callGetToken(20_000);
+    expect(refused.outcome).toBe('OfflineError');
+    // Not at once (that is the browser-offline case), and within the budget the banner names
+    // (the engine gives up early when its next attempt would land past the caller's deadline).
+    expect(refused.ms).toBeGreaterThan(1_000);
+    expect(refused.ms).toBeLessThan(12_000);
+    expect(await banner.textContent()).toContain('No usable token now: default');
+    // Chromium sends a dropped request again by itself, so the server may count more than the page:
+    // the page must say so.
+    await expectCountsExplained(demo);
+
+    await demo.setToggle('Server unreachable', false);
+    await demo.waitForRow('default', (row) => row.phase === 'fresh' && row.jti !== held.jti, 12_000);
+    await expect.poll(() => demo.pillText('network')).toBe('Browser online');
+    await expect.poll(() => banner.isVisible(), { timeout: 3_000 }).toBe(false);
+  }, 60_000);
 
   it('3b. a 5xx burst: the page keeps serving its valid token, and refreshes once the server recovers', async () => {
     const demo = await open();
+    demo.expectFailedTokenRequests(); // the 503s
     await demo.signIn();
     const held = await demo.waitForRow('supabase', (row) => row.tokens === 1 && row.phase === 'fresh');
 
@@ -213,11 +374,16 @@ describe('demo page in Chromium against the real devserver', () => {
       expect(html).not.toContain(header);
     }
 
+    // The offset pill: the estimate with its uncertainty when the engine bounds it, and then the
+    // true offset (0: same machine) lies within what it shows.
+    await expectOffsetShown(demo, 0);
+
     // Skew the server clock by 5 minutes: the client learns the offset from the next token.
     await demo.page.getByLabel('Server clock').selectOption('300000');
     await expect
       .poll(async () => Number(await demo.page.getByTestId('offset-pill').getAttribute('data-offset-ms')), { timeout: 8_000 })
       .toBeGreaterThan(298_000);
+    await expectOffsetShown(demo, 300_000);
     const skewed = await demo.waitForRow('default', (row) => row.phase === 'fresh' && row.iat! * 1000 > Date.now() + 290_000);
     expect(skewed.exp! - skewed.iat!).toBe(STACK_TTL);
 
@@ -265,10 +431,53 @@ describe('demo page in Chromium against the real devserver', () => {
     const shared = (await demo.logEntries('token accepted').allTextContents()).concat(await second.logEntries('token accepted').allTextContents());
     expect(shared.some((line) => line.includes('shared by another tab'))).toBe(true);
 
+    // Two tabs: the server counts both, and the page says so.
+    await expectCountsExplained(demo);
+
     // Sign-out ends the session on the server, and the other tab follows.
     await demo.page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => demo.pill('session')).toBe('signed-out');
+    expect(await demo.page.getByTestId('signed-out-reason').textContent()).toBe('You signed out.');
     expect(stack.server.control.sessions().find((session) => session.id === sessionId)?.status).toBe('ended');
     await expect.poll(() => second.pill('session')).toBe('signed-out');
   });
+
+  it('layout: no sideways scroll and no overlapping timeline labels, on a phone (390 px) and on a desktop', async () => {
+    const demo = await open();
+    await demo.signIn();
+    for (const id of ['default', 'org', 'supabase']) await demo.waitForRow(id, (row) => row.tokens >= 1 && row.phase === 'fresh');
+    await mkdir(ARTIFACTS, { recursive: true });
+    for (const [name, viewport] of [['phone', PHONE_VIEWPORT], ['desktop', VIEWPORT]] as const) {
+      await demo.page.setViewportSize(viewport);
+      // A few repaints apart: labels move as tokens age and get replaced.
+      for (let sample = 0; sample < 3; sample++) {
+        await demo.page.waitForTimeout(400);
+        const report = await layoutReport(demo);
+        expect(report.scrollWidth, `${name}: page wider than the screen`).toBeLessThanOrEqual(report.viewport);
+        expect(report.overlaps, name).toEqual([]);
+        expect(report.outside, name).toEqual([]);
+        // Every row labels its refresh and cutoff, apart or merged: the check above had labels to check.
+        expect(report.apart + report.merged, name).toBe(3);
+      }
+      await demo.page.screenshot({ path: `${ARTIFACTS}demo-${name}.png`, fullPage: true });
+    }
+    // On a desktop the supabase key's refresh and cutoff (10 s and 15 s into 20 s) have room apart.
+    expect((await layoutReport(demo)).apart).toBeGreaterThanOrEqual(1);
+  });
 });
+
+/** The offset pill shows the engine's estimate; with bounds, as "x ± y" around the true offset. */
+async function expectOffsetShown(demo: DemoPage, trueOffset: number): Promise<void> {
+  const pill = demo.page.getByTestId('offset-pill');
+  await expect
+    .poll(async () => {
+      const text = (await pill.textContent()) ?? '';
+      const low = await pill.getAttribute('data-offset-low');
+      const high = await pill.getAttribute('data-offset-high');
+      if (low === null || high === null) return /^Clock offset [+−±]/.test(text) && !text.includes(' ± ');
+      // Bounds are the engine's: a whole millisecond of rounding either way, no more.
+      const inside = Number(low) - 1 <= trueOffset && trueOffset <= Number(high) + 1;
+      return inside && /^Clock offset \S.* ± \d/.test(text);
+    }, { timeout: 5_000 })
+    .toBe(true);
+}

@@ -25,6 +25,17 @@ export interface CallResult {
 
 /** A big enough window that the screenshot shows the whole tool, as a person would see it. */
 export const VIEWPORT = { width: 1360, height: 1000 };
+/** A phone held upright (iPhone 12 to 15 are 390 CSS px wide). */
+export const PHONE_VIEWPORT = { width: 390, height: 844 };
+
+/** The token endpoints (`/v1/client/sessions/:sid/tokens[/:template]`). */
+const TOKEN_URL = /\/v1\/client\/sessions\/[^/]+\/tokens(\/[^/]+)?$/;
+
+/** One console message of level error, with the URL Chromium attributes it to. */
+export interface ConsoleError {
+  text: string;
+  url: string;
+}
 
 /** Drives the demo page the way a person does: clicks labelled controls, reads what is shown. */
 export class DemoPage {
@@ -51,9 +62,30 @@ export class DemoPage {
   }
 
   readonly pageErrors: Error[] = [];
+  readonly consoleErrors: ConsoleError[] = [];
+  #tokenFailuresExpected = false;
 
   private failOnPageErrors(): void {
     this.page.on('pageerror', (error) => this.pageErrors.push(error));
+    this.page.on('console', (message) => {
+      if (message.type() === 'error') this.consoleErrors.push({ text: message.text(), url: message.location().url });
+    });
+  }
+
+  /**
+   * The scenario makes token requests fail on purpose (503, 429, dropped connections, a revoked
+   * session's 401). Chromium reports every failed request in the console by itself ("Failed to
+   * load resource"), whatever the page does; those, and only those, are then expected.
+   */
+  expectFailedTokenRequests(): void {
+    this.#tokenFailuresExpected = true;
+  }
+
+  /** Console errors a person would see that the scenario did not cause on purpose. */
+  unexpectedConsoleErrors(): string[] {
+    return this.consoleErrors
+      .filter((error) => !(this.#tokenFailuresExpected && error.text.startsWith('Failed to load resource') && TOKEN_URL.test(new URL(error.url).pathname)))
+      .map((error) => `${error.text} (${error.url})`);
   }
 
   /** Dev sign-in; resolves with the session id the page shows in its log. */
@@ -107,11 +139,11 @@ export class DemoPage {
   }
 
   /** Clicks "Call getToken() now" and reads the answer the page measured with performance.now(). */
-  async callGetToken(): Promise<CallResult> {
+  async callGetToken(timeout = 1_000): Promise<CallResult> {
     const output = this.page.getByTestId('call-result');
     const before = Number((await output.getAttribute('data-call')) ?? 0);
     await this.page.getByRole('button', { name: 'Call getToken() now' }).click();
-    await expect.poll(async () => Number((await output.getAttribute('data-call')) ?? 0)).toBe(before + 1);
+    await expect.poll(async () => Number((await output.getAttribute('data-call')) ?? 0), { timeout }).toBe(before + 1);
     const cacheHit = await output.getAttribute('data-cache-hit');
     return {
       n: before + 1,
@@ -139,6 +171,22 @@ export class DemoPage {
 
   async pill(name: 'session' | 'network' | 'server' | 'offset' | 'sync'): Promise<string | null> {
     return this.page.getByTestId(`${name}-pill`).getAttribute('data-state');
+  }
+
+  async pillText(name: 'session' | 'network' | 'server' | 'offset' | 'sync'): Promise<string> {
+    return (await this.page.getByTestId(`${name}-pill`).textContent()) ?? '';
+  }
+
+  /** "Requests made" as shown: this tab's count, the server's, and how the page explains the gap. */
+  async requestCounts(): Promise<{ page: number; server: number | undefined; gap: string | null; note: string }> {
+    // One read of the DOM, so the numbers and the note come from the same paint.
+    const shown = await this.page.getByTestId('counter-requests').evaluate((counter: HTMLElement) => ({
+      page: Number(counter.dataset['value']),
+      gap: counter.dataset['gap'] ?? null,
+      note: counter.querySelector('.counter-sub')?.textContent ?? '',
+    }));
+    const server = /server counted (\d+)/.exec(shown.note)?.[1];
+    return { ...shown, server: server === undefined ? undefined : Number(server) };
   }
 
   /** Presses a toggle control (by its visible label) and waits until it shows the wanted state. */

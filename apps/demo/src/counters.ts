@@ -48,3 +48,25 @@ export class DemoCounters {
     };
   }
 }
+
+/** How the server's count for the session relates to this tab's: the same, more, or not yet. */
+export type CountGap = 'same' | 'more' | 'behind';
+
+/**
+ * The line under "Requests made": the devserver's count of token requests for this session, and
+ * why it may differ from this tab's. It counts every tab of the session, and every request that
+ * reached it, including the ones Chromium sends again by itself when a kept-alive connection is
+ * cut before any answer (the "server unreachable" fault drops connections): the page's `fetch`
+ * ran once, the server saw two requests.
+ */
+export function serverCountNote(page: number, server: number | undefined): { text: string; gap: CountGap | undefined } {
+  if (server === undefined) return { text: 'token requests from this tab', gap: undefined };
+  if (server === page) return { text: `server counted ${server} for this session, the same`, gap: 'same' };
+  if (server > page) {
+    return {
+      text: `server counted ${server} for this session: ${server - page} more from other tabs or resent by the browser after a dropped connection`,
+      gap: 'more',
+    };
+  }
+  return { text: `server counted ${server} so far (read once a second)`, gap: 'behind' };
+}

@@ -13,6 +13,14 @@ import { createTokenClient, httpTokenSource, type Coordinator, type TokenClient,
 /** How often the page reads its keys and polls the devserver, ms. */
 export const READ_INTERVAL = 1000;
 export const POLL_INTERVAL = 1000;
+/**
+ * How long a `getToken()` with no usable token keeps retrying before it rejects, ms. Set
+ * explicitly (it is the library's default) so what the page says about it is what the client does.
+ */
+export const FOREGROUND_BUDGET = 10_000;
+
+/** What this tab last saw of the token server: its answers, not the control API's switches. */
+export type TokenServerReach = 'unknown' | 'answering' | 'unreachable';
 
 export interface KeyActivity {
   /** Tokens accepted for this key in this session. */
@@ -53,15 +61,25 @@ export class DemoApp {
   #unsubscribeClient: (() => void) | undefined;
   #session: DemoSession | null = null;
   #signedOutReason = 'Sign in to start a session.';
+  /**
+   * Why the page is about to sign out, recorded before it acts: `clear()` emits `cleared` and
+   * `signed-out` synchronously, and a read may meet the ended session while the sign-out request
+   * is still on its way, so the reason must be known before either can happen.
+   */
+  #signOutIntent: string | undefined;
+  #tokenServer: TokenServerReach = 'unknown';
   #counters = new DemoCounters();
   #activity = new Map<string, KeyActivity>();
   #lastCall: LastCall | undefined;
+  /** Calls of "Call getToken() now" in this page's life (never reset, so `n` always moves on). */
+  #calls = 0;
   #faults: ServerFaults | undefined;
   #stats: ServerStats | undefined;
   #controlReachable = true;
   #selectedKey = DEMO_KEYS[0]?.id ?? 'default';
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #stopStore: (() => void) | undefined;
+  #stopNetwork: (() => void) | undefined;
   #tabSync = false;
   /** The last `cleared` event came from another tab (through the coordinator). */
   #clearedRemotely = false;
@@ -76,12 +94,18 @@ export class DemoApp {
     this.#stopStore = this.#deps.store.onChange((next) => this.#adoptFromOtherTab(next));
     this.#timers.push(setInterval(() => this.#readAll(), READ_INTERVAL));
     this.#timers.push(setInterval(() => void this.#poll(), POLL_INTERVAL));
+    // Back online: refresh the devserver's state now rather than at the next tick.
+    this.#stopNetwork = this.#deps.network.subscribe(() => {
+      if (this.#deps.network.browserOnline()) void this.#poll();
+      this.#changed();
+    });
     void this.#poll();
   }
 
   stop(): void {
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     this.#stopStore?.();
+    this.#stopNetwork?.();
     this.#dropClient();
   }
 
@@ -116,6 +140,10 @@ export class DemoApp {
   }
   get controlReachable(): boolean {
     return this.#controlReachable;
+  }
+  /** Whether this tab's last token request got an answer (any status) or failed to connect. */
+  get tokenServer(): TokenServerReach {
+    return this.#tokenServer;
   }
   get network(): DemoNetwork {
     return this.#deps.network;
@@ -161,11 +189,14 @@ export class DemoApp {
   async signOut(): Promise<void> {
     const session = this.#session;
     if (!session) return;
+    this.#signOutIntent = 'You signed out.';
     try {
       await this.#deps.api.endSession(session.sessionId);
     } catch (error) {
       this.#deps.log.page('sign-out request failed', `${describeFailure(error)} · signed out locally`, 'warn');
     }
+    // Another session was started meanwhile (another tab signed in): it is not this one to end.
+    if (this.#session !== null && this.#session !== session) return;
     this.#client?.clear();
     this.#enterSignedOut('You signed out.', 'signed out', 'session ended on the server, cache cleared');
   }
@@ -187,12 +218,14 @@ export class DemoApp {
   /** `getToken()` for the default key, timed in the page. */
   async callGetToken(): Promise<void> {
     const client = this.#client;
+    const session = this.#session;
     const key = DEMO_KEYS[0] as DemoKey;
-    if (!client) return;
+    if (!client || !session) return;
     const result = await timedRead(client, key.key);
-    if (client !== this.#client) return;
+    // Signed out meanwhile: the answer belongs to a session the page no longer shows.
+    if (client !== this.#client || session !== this.#session) return;
     this.#counters.countRead(result);
-    this.#lastCall = { n: (this.#lastCall?.n ?? 0) + 1, result, at: Date.now() };
+    this.#lastCall = { n: ++this.#calls, result, at: Date.now() };
     this.#deps.log.page('getToken()', describeCall(result), result.outcome === 'error' ? 'error' : result.outcome === 'signed-out' ? 'warn' : 'ok', key.label);
     this.#noteRead(key, result, false);
   }
@@ -250,6 +283,8 @@ export class DemoApp {
   #startSession(session: DemoSession, how: string): void {
     this.#dropClient();
     this.#session = session;
+    this.#signOutIntent = undefined;
+    this.#tokenServer = 'unknown';
     this.#counters = new DemoCounters();
     this.#activity.clear();
     this.#lastCall = undefined;
@@ -262,9 +297,16 @@ export class DemoApp {
         baseUrl: this.#deps.baseUrl,
         sessionId: session.sessionId,
         credentials: 'same-origin',
-        fetch: countingFetch({ onRequest: () => counters.countRequest(), isBlocked: () => network.simulatedOffline }),
+        fetch: countingFetch({
+          onRequest: () => counters.countRequest(),
+          onSettled: (answered) => {
+            if (this.#session === session) this.#tokenServer = answered ? 'answering' : 'unreachable';
+          },
+          isBlocked: () => network.simulatedOffline,
+        }),
       }),
       network,
+      foregroundRetryBudget: FOREGROUND_BUDGET,
       ...(coordinator ? { coordinator } : {}),
     });
     this.#client = client;
@@ -291,9 +333,9 @@ export class DemoApp {
     }
     if (event.type === 'cleared') this.#clearedRemotely = event.origin === 'remote';
     if (event.type === 'signed-out' && this.#session) {
-      const reason = this.#clearedRemotely
-        ? 'Another tab of this session signed out, or found the session revoked.'
-        : 'The session was revoked or ended: getToken() resolved null.';
+      const reason =
+        this.#signOutIntent ??
+        (this.#clearedRemotely ? 'Another tab of this session signed out, or found the session revoked.' : 'The session was revoked or ended: getToken() resolved null.');
       this.#enterSignedOut(reason, 'signed-out state', 'the page stopped reading');
     }
     this.#changed();
@@ -326,7 +368,7 @@ export class DemoApp {
       if (!repeated) this.#deps.log.page('getToken() rejected', `${describeError(result.error)} after ${callTime(result.ms)}`, 'error', key.label);
     }
     if (result.outcome === 'signed-out' && this.#session) {
-      this.#enterSignedOut('The session was revoked or ended: getToken() resolved null.', 'signed-out state', 'the page stopped reading');
+      this.#enterSignedOut(this.#signOutIntent ?? 'The session was revoked or ended: getToken() resolved null.', 'signed-out state', 'the page stopped reading');
     }
     this.#changed();
   }
@@ -337,6 +379,8 @@ export class DemoApp {
     if (stored?.sessionId === this.#session.sessionId) this.#deps.store.clear();
     this.#session = null;
     this.#signedOutReason = reason;
+    // What "Call getToken() now" showed belongs to the session that just ended.
+    this.#lastCall = undefined;
     this.#deps.log.page(title, detail, 'warn');
     this.#changed();
   }
@@ -345,6 +389,7 @@ export class DemoApp {
     if (next && next.sessionId !== this.#session?.sessionId) {
       this.#startSession(next, 'signed in from another tab');
     } else if (!next && this.#session) {
+      this.#signOutIntent = 'Signed out in another tab.';
       this.#client?.clear();
       this.#enterSignedOut('Signed out in another tab.', 'signed out', 'by another tab of this page');
     }
@@ -361,6 +406,9 @@ export class DemoApp {
   }
 
   async #poll(): Promise<void> {
+    // Without network every poll would fail (and Chromium logs each failed request as a console
+    // error); the devserver's state cannot have been changed by this page meanwhile anyway.
+    if (!this.#deps.network.browserOnline()) return;
     try {
       const [faults, stats] = await Promise.all([this.#deps.api.faults(), this.#deps.api.stats()]);
       this.#faults = faults;

@@ -65,3 +65,21 @@ describe('countingFetch', () => {
     expect(inner).toHaveBeenCalledWith('http://127.0.0.1/x', { method: 'POST' });
   });
 });
+
+describe('countingFetch reachability', () => {
+  it('reports an answer (any status) as reached and a failed connection as not, but not an abort', async () => {
+    const settled: boolean[] = [];
+    let next: () => Promise<Response> = async () => new Response('{}', { status: 503 });
+    const fetchToken = countingFetch({ onRequest: () => {}, onSettled: (answered) => settled.push(answered), isBlocked: () => false, fetch: () => next() });
+
+    await fetchToken('http://127.0.0.1/x');
+    next = async () => {
+      throw new TypeError('Failed to fetch');
+    };
+    await expect(fetchToken('http://127.0.0.1/x')).rejects.toBeInstanceOf(TypeError);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(fetchToken('http://127.0.0.1/x', { signal: aborted.signal })).rejects.toBeInstanceOf(TypeError);
+    expect(settled).toEqual([true, false]);
+  });
+});

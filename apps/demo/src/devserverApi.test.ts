@@ -34,4 +34,20 @@ describe('createDevserverApi (real devserver)', () => {
     expect(await api.resetFaults()).toMatchObject({ errorRate: 0, clockOffsetMs: 0, dropRate: 0, latencyMs: 0 });
     expect((await api.stats()).bySession[sessionId]).toBe(1);
   });
+
+  it('does not send a call while the browser is offline', async () => {
+    let online = false;
+    const sent: string[] = [];
+    const api = createDevserverApi(server.url, (input, init) => {
+      sent.push(String(input));
+      return fetch(input, init);
+    }, () => online);
+    const refused = await api.setFaults({ latencyMs: 5 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DevserverError);
+    expect(refused).toMatchObject({ status: 0, message: 'faults not sent: the browser is offline' });
+    expect(sent).toEqual([]);
+    online = true;
+    expect((await api.faults()).latencyMs).toBe(0);
+    expect(sent).toHaveLength(1);
+  });
 });

@@ -37,15 +37,29 @@ export interface DevserverApi {
 export class DevserverError extends Error {
   readonly status: number;
 
-  constructor(what: string, status: number, code: string | undefined) {
-    super(`${what} answered ${status}${code ? ` (${code})` : ''}`);
+  constructor(what: string, status: number, code: string | undefined, message = `${what} answered ${status}${code ? ` (${code})` : ''}`) {
+    super(message);
     this.name = 'DevserverError';
     this.status = status;
   }
+
+  /** A call the page did not make: the browser is offline (status 0). */
+  static notSent(what: string): DevserverError {
+    return new DevserverError(what, 0, undefined, `${what} not sent: the browser is offline`);
+  }
 }
 
-export function createDevserverApi(baseUrl = '', fetchImpl: typeof globalThis.fetch = (...args) => globalThis.fetch(...args)): DevserverApi {
+/**
+ * `isOnline` says whether the browser has a network: without one a call is not attempted at all,
+ * since it could only fail (and Chromium logs every failed request as a console error).
+ */
+export function createDevserverApi(
+  baseUrl = '',
+  fetchImpl: typeof globalThis.fetch = (...args) => globalThis.fetch(...args),
+  isOnline: () => boolean = () => true,
+): DevserverApi {
   const call = async <T>(what: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    if (!isOnline()) throw DevserverError.notSent(what);
     const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);

@@ -12,6 +12,8 @@ describe('describeEvent', () => {
       key: { template: 'supabase' },
       token: RAW_TOKEN,
       claims: { iat: 1_700_000_000, exp: 1_700_000_010, jti: '0123456789abcdef' },
+      issuedAt: 1_700_000_000_000,
+      expiresAt: 1_700_000_010_000,
       origin: 'fetch',
       refreshAt: 1_700_000_005_000,
     };

@@ -48,10 +48,17 @@ export function describeEvent(event: TokenEvent, context: EventContext = {}): Lo
       return { kind: event.type, title: 'fetch started', key: keyLabel(event.key), detail: `${FETCH_REASONS[event.reason]}${left}`, tone: 'info' };
     }
     case 'token': {
-      const { iat, exp, jti } = event.claims;
+      // Times from the event (server-clock ms; opaque tokens have no claims), else from the claims.
+      const issuedAt = event.issuedAt ?? secondsToMs(event.claims?.iat);
+      const expiresAt = event.expiresAt ?? secondsToMs(event.claims?.exp);
+      const jti = event.claims?.['jti'];
       const id = typeof jti === 'string' ? ` · jti ${jti.slice(0, 8)}` : '';
       const from = event.origin === 'coordinator' ? 'shared by another tab' : 'fetched';
-      const detail = `${from} · iat ${clockTime(iat * 1000, false)} → exp ${clockTime(exp * 1000, false)} (${exp - iat} s)${id}`;
+      const times =
+        issuedAt === undefined || expiresAt === undefined
+          ? 'lifetime unknown'
+          : `iat ${clockTime(issuedAt, false)} → exp ${clockTime(expiresAt, false)} (${Math.round((expiresAt - issuedAt) / 1000)} s)`;
+      const detail = `${from} · ${times}${id}`;
       return { kind: event.type, title: 'token accepted', key: keyLabel(event.key), detail, tone: 'ok' };
     }
     case 'fetch-error': {
@@ -73,6 +80,10 @@ export function describeEvent(event: TokenEvent, context: EventContext = {}): Lo
     case 'coordinator-recovered':
       return { kind: event.type, title: 'tab sync recovered', key: undefined, detail: 'tokens are shared again', tone: 'ok' };
   }
+}
+
+function secondsToMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 /** A bounded, newest-first list of log lines. */

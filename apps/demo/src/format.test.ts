@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTime, clockTime, duration, signedDuration } from './format';
+import { callTime, clockTime, duration, offsetEstimate, signedDuration } from './format';
 
 describe('format', () => {
   it('shows the local time of day with milliseconds', () => {
@@ -20,6 +20,15 @@ describe('format', () => {
     expect(signedDuration(120_000)).toBe('+2 min 00 s');
     expect(signedDuration(-300)).toBe('−300 ms');
     expect(signedDuration(0.4)).toBe('±0 ms');
+  });
+
+  it('shows the clock offset with its uncertainty when the engine gives bounds', () => {
+    expect(offsetEstimate(-12, { low: -52, high: 28 })).toBe('−12 ms ± 40 ms');
+    expect(offsetEstimate(0.2, { low: -3, high: 1 })).toBe('0 ms ± 3 ms');
+    // Not centred: the larger side, so the true offset is inside what is shown.
+    expect(offsetEstimate(300_000, { low: 299_100, high: 300_050 })).toBe('+5 min 00 s ± 900 ms');
+    expect(offsetEstimate(-800, undefined)).toBe('−800 ms');
+    expect(offsetEstimate(-800, { low: Number.NaN, high: 0 })).toBe('−800 ms');
   });
 
   it('shows call times finely below 10 ms', () => {

@@ -38,3 +38,20 @@ export function callTime(ms: number): string {
   if (value < 1000) return `${Math.round(value)} ms`;
   return `${(value / 1000).toFixed(2)} s`;
 }
+
+/** The engine's bounds on `server - local`, ms (`snapshot().serverOffsetBounds`). */
+export interface OffsetBounds {
+  low: number;
+  high: number;
+}
+
+/**
+ * The learned clock offset with how sure the engine is of it: `−12 ms ± 40 ms`. The `±` is the
+ * larger distance from the estimate to either bound, so the true offset lies within it.
+ */
+export function offsetEstimate(offset: number, bounds: OffsetBounds | undefined): string {
+  if (!bounds || !Number.isFinite(bounds.low) || !Number.isFinite(bounds.high)) return signedDuration(offset);
+  const spread = Math.max(0, bounds.high - offset, offset - bounds.low);
+  const estimate = Math.round(offset) === 0 ? '0 ms' : signedDuration(offset);
+  return `${estimate} ± ${duration(spread)}`;
+}

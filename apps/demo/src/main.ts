@@ -9,7 +9,7 @@ import { mountPage } from './view/pageView';
 
 // Composition root: the real browser, the devserver on this page's own origin.
 const app = new DemoApp({
-  api: createDevserverApi(),
+  api: createDevserverApi('', undefined, () => navigator.onLine),
   store: new SessionStore(localStorage, window),
   network: createDemoNetwork(),
   log: new EventLog(),

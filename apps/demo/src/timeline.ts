@@ -33,10 +33,11 @@ const clampPct = (value: number): number => Math.min(100, Math.max(0, value));
 
 /** The bar for a snapshot entry at `now` (server-corrected ms), or undefined without a token. */
 export function timelineBar(entry: TokenEntrySnapshot | undefined, now: number): TimelineBar | undefined {
-  if (!entry?.claims || entry.expiresAt === undefined || entry.refreshAt === undefined || entry.cutoffAt === undefined) {
+  // Engines that keep one record per token give `issuedAt`; older ones only the JWT's `iat`.
+  const issuedAt = (entry as { issuedAt?: number } | undefined)?.issuedAt ?? (entry?.claims?.iat === undefined ? undefined : entry.claims.iat * 1000);
+  if (!entry || issuedAt === undefined || entry.expiresAt === undefined || entry.refreshAt === undefined || entry.cutoffAt === undefined) {
     return undefined;
   }
-  const issuedAt = entry.claims.iat * 1000;
   const { expiresAt, refreshAt, cutoffAt } = entry;
   const span = Math.max(1, expiresAt - issuedAt);
   const at = (time: number): number => clampPct(((time - issuedAt) / span) * 100);

@@ -14,12 +14,17 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--port=5000']).kind).toBe('start');
   });
 
+  it('reads repeated --allowed-host and --control-origin', () => {
+    const command = parseCliArgs(['--allowed-host', 'devbox.local', '--allowed-host', 'box', '--control-origin', 'http://localhost:5173']);
+    expect(command).toMatchObject({ options: { allowedHosts: ['devbox.local', 'box'], controlOrigins: ['http://localhost:5173'] } });
+  });
+
   it('shows help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseCliArgs(['-h'])).toEqual({ kind: 'help' });
   });
 
-  it.each([[['--port', 'x']], [['--port', '70000']], [['--ttl', '0']], [['--ttl', '1.5']], [['--nope']], [['stray']]])('refuses %j', (argv) => {
+  it.each([[['--port', 'x']], [['--port', '70000']], [['--ttl', '0']], [['--ttl', '1.5']], [['--nope']], [['stray']], [['--control-origin', 'localhost']]])('refuses %j', (argv) => {
     expect(() => parseCliArgs(argv)).toThrow();
   });
 });

@@ -4,6 +4,7 @@ import type { Handler, ServerParts } from './context';
 import { answerPreflight, applyCors } from './cors';
 import { HttpError, sendError, sendJson, stampDate } from './http';
 import { isLoopbackAddress } from './loopback';
+import type { RequestGuard } from './requestGuard';
 import type { Router } from './router';
 import { CONTROL_PREFIX } from './routes/control';
 import { serveStatic } from './static';
@@ -12,6 +13,7 @@ export interface HandlerDeps {
   router: Router<Handler>;
   parts: ServerParts;
   allowOrigin: (origin: string) => boolean;
+  guard: RequestGuard;
   staticDir: string | undefined;
   onError: (error: unknown) => void;
 }
@@ -20,8 +22,9 @@ export interface HandlerDeps {
 const API_PREFIXES = ['/v1/', '/oauth/', `${CONTROL_PREFIX}/`, '/.well-known/'];
 
 /**
- * The one place a request is answered: CORS, the loopback gate of the control API, routing, 404/405,
- * static files, and the catch that turns every failure into a JSON answer instead of a crash.
+ * The one place a request is answered: the Host check, CORS, the gates of the control API (loopback
+ * peer, own origin, JSON), routing, 404/405, static files, and the catch that turns every failure
+ * into a JSON answer instead of a crash.
  */
 export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { router, parts } = deps;
@@ -30,9 +33,14 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       stampDate(res, parts.now());
       const url = requestUrl(req.url);
       const pathname = url.pathname;
+      // First, before any CORS header: a rebound name must learn nothing from us.
+      deps.guard.checkHost(req);
       applyCors(req, res, deps.allowOrigin);
-      if ((pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`)) && !isLoopbackAddress(req.socket.remoteAddress)) {
-        throw new HttpError(403, 'forbidden', 'The control API only answers requests from this machine');
+      if (pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+        if (!isLoopbackAddress(req.socket.remoteAddress)) {
+          throw new HttpError(403, 'forbidden', 'The control API only answers requests from this machine');
+        }
+        deps.guard.checkControl(req);
       }
       const method = req.method ?? 'GET';
       if (method === 'OPTIONS') {

@@ -12,6 +12,7 @@ import { registerClientRoutes } from './routes/client';
 import { registerControlRoutes } from './routes/control';
 import { registerOAuthRoutes } from './routes/oauthToken';
 import { registerWellKnown } from './routes/wellKnown';
+import { createRequestGuard } from './requestGuard';
 import { SessionStore } from './sessions';
 import { RequestStats } from './stats';
 import { assertTtl, resolveTemplates, type TokenTemplate } from './templates';
@@ -30,6 +31,16 @@ export interface DevServerOptions {
   staticDir?: string;
   /** Origins allowed to call with credentials. @default any http://localhost:*, 127.0.0.1:*, [::1]:* */
   corsOrigins?: CorsOrigins;
+  /**
+   * Host names accepted in the `Host` header besides `localhost` and IP literals (always with the
+   * server's port); any other name is refused with 403 (DNS rebinding). @default []
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins whose pages may call the control API besides the server's own (e.g. a dev server on
+   * another port that calls this one directly). @default []
+   */
+  controlOrigins?: readonly string[];
   /** Wall clock (ms) used for token times and the `Date` header. @default Date.now */
   now?: () => number;
   /** Randomness behind the fault rates. @default Math.random */
@@ -82,12 +93,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     router,
     parts,
     allowOrigin: originPolicy(options.corsOrigins),
+    guard: createRequestGuard({ port: () => port, allowedHosts: options.allowedHosts, controlOrigins: options.controlOrigins }),
     staticDir: options.staticDir,
     onError: options.onError ?? ((error) => console.error('[tokenwarden-devserver]', error)),
   });
   const server = createServer((req, res) => void handle(req, res));
   server.on('clientError', answerMalformed);
 
+  // Known once listening; no request is handled before then.
+  let port = 0;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -96,7 +110,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   issuer = `http://${urlHost(host)}:${port}`;
 
   let closing: Promise<void> | undefined;

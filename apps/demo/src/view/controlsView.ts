@@ -35,7 +35,8 @@ export function bindControls(app: DemoApp): void {
 /** Reflects the state the controls stand for (the devserver's faults are polled, so they stay true). */
 export function renderControls(app: DemoApp): void {
   const signedIn = app.session !== null;
-  byId<HTMLButtonElement>('call-get-token').disabled = app.client === undefined;
+  // Signed out, the client only answers null: nothing to show that the signed-out panel does not.
+  byId<HTMLButtonElement>('call-get-token').disabled = !signedIn;
   byId<HTMLButtonElement>('sign-out').disabled = !signedIn;
   byId<HTMLButtonElement>('revoke').disabled = !signedIn;
   setAttr(byId('toggle-offline'), 'aria-pressed', String(app.network.simulatedOffline));
@@ -60,8 +61,8 @@ export function renderControls(app: DemoApp): void {
     setAttr(output, 'data-tone', call.result.outcome === 'token' ? 'ok' : call.result.outcome === 'signed-out' ? 'warn' : 'error');
     setText(output, `${clockTime(call.at, false)} → ${describeCall(call.result)}`);
   } else {
-    setAttr(output, 'data-outcome', undefined);
-    setText(output, app.client ? 'No call yet' : 'Sign in first');
+    for (const name of ['data-outcome', 'data-ms', 'data-cache-hit', 'data-tone']) setAttr(output, name, undefined);
+    setText(output, signedIn ? 'No call yet' : 'Signed out: sign in to call getToken()');
   }
 }
 

@@ -25,8 +25,8 @@ interface RowParts {
   lastRead: HTMLElement;
 }
 
-/** Labels closer than this (in % of the bar) are merged into one. */
-const MERGE_PCT = 12;
+/** Smallest gap (px) between the refresh and cutoff labels; closer, they become one label. */
+const LABEL_GAP = 8;
 
 /** One row per demo key: a bar from `iat` to `exp` with the refresh and cutoff marked. */
 export class KeyRowsView {
@@ -115,9 +115,7 @@ function renderRow(parts: RowParts, key: DemoKey, bar: TimelineBar | undefined, 
   );
 
   if (bar) {
-    const merged = Math.abs(cutoffPct - refreshPct) < MERGE_PCT;
-    placeTick(parts.refreshTick, refreshPct, merged ? '' : `refresh ${clockTime(bar.refreshAt, false)}`);
-    placeTick(parts.cutoffTick, cutoffPct, merged ? `refresh · cutoff ${clockTime(bar.cutoffAt, false)}` : `cutoff ${clockTime(bar.cutoffAt, false)}`);
+    placeRefreshAndCutoff(parts, bar);
     setText(parts.startTick, `iat ${clockTime(bar.issuedAt, false)}`);
     setText(parts.endTick, `exp ${clockTime(bar.expiresAt, false)}`);
   } else {
@@ -145,9 +143,40 @@ function readText(read: NonNullable<KeyActivity['lastRead']>): string {
   return `${describeError(read.error)} · ${took}`;
 }
 
-/** Centred on its marker, but kept inside the bar near either end. */
-function placeTick(tick: HTMLElement, pct: number, text: string): void {
-  setText(tick, text);
-  setStyle(tick, 'left', `${pct}%`);
-  setStyle(tick, 'transform', pct > 80 ? 'translateX(-100%)' : pct < 20 ? 'none' : 'translateX(-50%)');
+/**
+ * Labels the refresh and cutoff marks, each centred on its mark but kept inside the bar. Placed
+ * in pixels from their measured widths, so they never overlap at any width: when the two would
+ * come closer than `LABEL_GAP`, they become one label at the cutoff, naming both times.
+ */
+function placeRefreshAndCutoff(parts: RowParts, bar: TimelineBar): void {
+  const width = parts.track.clientWidth;
+  const refreshText = `refresh ${clockTime(bar.refreshAt, false)}`;
+  const cutoffText = `cutoff ${clockTime(bar.cutoffAt, false)}`;
+  setText(parts.refreshTick, refreshText);
+  setText(parts.cutoffTick, cutoffText);
+  const refresh = span(parts.refreshTick, bar.refreshPct, width);
+  const cutoff = span(parts.cutoffTick, bar.cutoffPct, width);
+  const apart = refresh.right + LABEL_GAP <= cutoff.left || cutoff.right + LABEL_GAP <= refresh.left;
+  if (width > 0 && apart) {
+    placeAt(parts.refreshTick, refresh.left);
+    placeAt(parts.cutoffTick, cutoff.left);
+    return;
+  }
+  const refreshAt = clockTime(bar.refreshAt, false);
+  const cutoffAt = clockTime(bar.cutoffAt, false);
+  setText(parts.refreshTick, '');
+  setText(parts.cutoffTick, refreshAt === cutoffAt ? `refresh · cutoff ${cutoffAt}` : `refresh ${refreshAt} · cutoff ${cutoffAt}`);
+  placeAt(parts.cutoffTick, span(parts.cutoffTick, bar.cutoffPct, width).left);
+}
+
+/** Where a label centred on `pct` % of the bar goes once kept inside it, in px. */
+function span(tick: HTMLElement, pct: number, width: number): { left: number; right: number } {
+  const own = tick.offsetWidth;
+  const left = Math.min(Math.max(0, (pct / 100) * width - own / 2), Math.max(0, width - own));
+  return { left, right: left + own };
+}
+
+function placeAt(tick: HTMLElement, left: number): void {
+  setStyle(tick, 'left', `${Math.round(left)}px`);
+  setStyle(tick, 'transform', 'none');
 }

@@ -1,7 +1,7 @@
-import type { DemoApp } from '../demoApp';
+import { FOREGROUND_BUDGET, type DemoApp } from '../demoApp';
 import { DEMO_KEYS } from '../demoKeys';
 import { errorName } from '../describeError';
-import { duration, signedDuration } from '../format';
+import { duration, offsetEstimate, signedDuration, type OffsetBounds } from '../format';
 import type { TokenClientSnapshot } from '../tokenwardenLib';
 import { byId, setAttr, setText } from './dom';
 
@@ -23,10 +23,26 @@ export function renderStatus(app: DemoApp, snapshot: TokenClientSnapshot | undef
   const network = app.network;
   const browserOnline = network.browserOnline();
   const online = network.isOnline();
-  const networkLabel = online ? 'Browser online' : browserOnline ? 'Browser offline (simulated)' : 'Browser offline';
-  pill('network-pill', online ? 'ok' : 'error', networkLabel, online ? 'online' : 'offline');
-
   const faults = app.faults;
+  // Two different things: the browser's own network (what the client asks before trying at all)
+  // and whether the token server answers (what only a failed request tells).
+  const serverUnreachable = online && (app.tokenServer === 'unreachable' || (faults?.dropRate ?? 0) > 0);
+  const networkLabel = !online
+    ? browserOnline
+      ? 'Browser offline (simulated)'
+      : 'Browser offline'
+    : serverUnreachable
+      ? 'Browser online · token server unreachable'
+      : 'Browser online';
+  pill('network-pill', !online ? 'error' : serverUnreachable ? 'warn' : 'ok', networkLabel, online ? 'online' : 'offline');
+  setAttr(byId('network-pill'), 'data-server', serverUnreachable ? 'unreachable' : app.tokenServer);
+  setAttr(
+    byId('network-pill'),
+    'title',
+    'Browser network (navigator.onLine, or the page\'s simulated switch): while it is down the client does not even try a request. ' +
+      'The token server can be unreachable while the browser is online: then requests are tried and fail.',
+  );
+
   let serverLabel = 'Token server OK';
   let serverTone: Tone = 'ok';
   let serverState = 'ok';
@@ -44,13 +60,19 @@ export function renderStatus(app: DemoApp, snapshot: TokenClientSnapshot | undef
   pill('server-pill', serverTone, serverLabel, serverState);
 
   const offset = snapshot?.serverOffset ?? 0;
+  // Newer engines bound their estimate; older ones only give the estimate itself.
+  const bounds = (snapshot as { serverOffsetBounds?: OffsetBounds } | undefined)?.serverOffsetBounds;
   const offsetPill = byId('offset-pill');
-  pill('offset-pill', Math.abs(offset) > 2000 ? 'warn' : 'info', `Clock offset ${signedDuration(offset)}`, 'offset');
+  pill('offset-pill', Math.abs(offset) > 2000 ? 'warn' : 'info', `Clock offset ${offsetEstimate(offset, bounds)}`, 'offset');
   setAttr(offsetPill, 'data-offset-ms', String(Math.round(offset)));
+  setAttr(offsetPill, 'data-offset-low', bounds ? String(Math.round(bounds.low)) : undefined);
+  setAttr(offsetPill, 'data-offset-high', bounds ? String(Math.round(bounds.high)) : undefined);
   setAttr(
     offsetPill,
     'title',
-    'Server minus local clock, as the client learned it from the Date header of each token answer (1 s resolution), corrected by half the round trip. Token times on this page use the corrected clock.',
+    bounds
+      ? `Server minus local clock as the client estimates it from token answers; the true offset lies between ${signedDuration(bounds.low)} and ${signedDuration(bounds.high)}. Token times on this page use the corrected clock.`
+      : 'Server minus local clock, as the client learned it from the Date header of token answers (whole seconds, so off by up to a second). Token times on this page use the corrected clock.',
   );
   pill('sync-pill', app.tabSync ? 'ok' : 'info', app.tabSync ? 'Tabs share tokens' : 'Tabs refresh alone', app.tabSync ? 'on' : 'off');
 
@@ -60,15 +82,31 @@ export function renderStatus(app: DemoApp, snapshot: TokenClientSnapshot | undef
     return session !== null && read?.outcome === 'error' && errorName(read.error) === 'OfflineError';
   });
   const banner = byId('offline-banner');
-  banner.hidden = stranded.length === 0;
-  setText(
-    banner,
-    stranded.length === 0
-      ? ''
-      : `Offline: no usable token for ${stranded.map((key) => key.label).join(', ')}. getToken() rejects with OfflineError at once; a fresh token comes as soon as the network is back.`,
-  );
+  const text = session === null ? '' : bannerText(online, serverUnreachable, stranded.map((key) => key.label));
+  banner.hidden = text === '';
+  setAttr(banner, 'data-state', text === '' ? undefined : !online ? 'browser-offline' : serverUnreachable ? 'server-unreachable' : 'offline-error');
+  setText(banner, text);
 
   byId('signed-out').hidden = session !== null;
   byId('key-rows').hidden = session === null;
   setText(byId('signed-out-reason'), app.signedOutReason);
+}
+
+/** What the engine does in this network state, in the words a person needs (matches the e2e suite). */
+function bannerText(online: boolean, serverUnreachable: boolean, stranded: string[]): string {
+  const none = stranded.length === 0 ? '' : ` No usable token now: ${stranded.join(', ')}.`;
+  if (!online) {
+    return (
+      `Browser offline: getToken() serves each cached token until its cutoff, without a request; with no usable token it rejects with OfflineError at once.${none}` +
+      ' Back online, stale keys refresh right away.'
+    );
+  }
+  if (serverUnreachable) {
+    return (
+      'Token server unreachable, browser online: requests are tried and fail. Keys with a valid token are served from cache; ' +
+      `a getToken() with no usable token retries for up to ${FOREGROUND_BUDGET / 1000} s (the foreground retry budget), then rejects with OfflineError.${none}`
+    );
+  }
+  // The network is back but a key's last read still failed: its next read fetches.
+  return stranded.length === 0 ? '' : `No usable token for ${stranded.join(', ')}: the last getToken() rejected with OfflineError; the next read tries again.`;
 }

@@ -6,7 +6,7 @@ import type { Router } from '../router';
 /** Path prefix of the control API; the server refuses it to anyone but this machine. */
 export const CONTROL_PREFIX = '/__control';
 
-/** Test and demo controls: faults, counters, sessions, OAuth grants. Loopback only (see server). */
+/** Test and demo controls: faults, counters, sessions, OAuth grants. Guarded in dispatch (loopback, origin, JSON). */
 export function registerControlRoutes(router: Router<Handler>): void {
   router.add('GET', `${CONTROL_PREFIX}/faults`, ({ res, parts }) => sendJson(res, 200, parts.faults.get()));
   router.add('POST', `${CONTROL_PREFIX}/faults`, async ({ req, res, parts }) => {
