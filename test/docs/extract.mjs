@@ -5,6 +5,9 @@
 //
 //   <!-- sample: no-run (needs a real Auth0 tenant) -->      type-checked, not run
 //   <!-- sample: no-check (a fragment of the catch above) --> neither (and so not run either)
+//   <!-- sample: browser -->                                  run in Chromium, in a page whose origin
+//                                                             is the app's server (relative URLs
+//                                                             work), instead of in Node
 //   <!-- sample: continues -->                                appended to the previous sample of
 //                                                             the file (usage after a definition,
 //                                                             or a second file importing the first:
@@ -59,13 +62,14 @@ function importedNames(line) {
 
 /** `{ name, reason }` pairs of one marker comment, or throws on a malformed one. */
 function parseMarker(text, where) {
-  const flags = { noRun: undefined, noCheck: undefined, continues: false };
+  const flags = { noRun: undefined, noCheck: undefined, continues: false, browser: false };
   // `;` separates markers, except inside a reason's parentheses.
   for (const part of (text.match(/(?:\([^)]*\)|[^;])+/g) ?? []).map((s) => s.trim()).filter(Boolean)) {
-    const match = /^(no-run|no-check|continues)\s*(?:\((.+)\))?$/.exec(part);
+    const match = /^(no-run|no-check|continues|browser)\s*(?:\((.+)\))?$/.exec(part);
     if (!match) throw new Error(`${where}: unknown sample marker "${part}"`);
     const [, name, reason] = match;
     if (name === 'continues') flags.continues = true;
+    else if (name === 'browser') flags.browser = true;
     else if (!reason?.trim()) throw new Error(`${where}: "${name}" needs a reason in parentheses`);
     else if (name === 'no-run') flags.noRun = reason.trim();
     else flags.noCheck = reason.trim();
@@ -123,6 +127,7 @@ export function extractSamples(root, file) {
       code,
       prefixLines,
       generated,
+      browser: flags.browser,
       noCheck: flags.noCheck,
       noRun: flags.noCheck ? `not type-checked: ${flags.noCheck}` : generated ? 'a generated API example (checked only)' : flags.noRun,
     });

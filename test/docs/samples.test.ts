@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../packages/devserver/src/index';
 import { startRedisServer, type RedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
+import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedBrowser } from '../../e2e/support/chromium';
 import { startSampleApi, type SampleApi } from './api';
 import { createConsumer } from './consumer.mjs';
 import { allSamples } from './extract.mjs';
@@ -43,6 +46,7 @@ let files: Map<string, string>;
 let devserver: DevServer;
 let redis: RedisServer;
 let api: SampleApi;
+let chromium: LaunchedBrowser | undefined;
 
 beforeAll(async () => {
   ({ work, project } = createConsumer(root));
@@ -50,14 +54,16 @@ beforeAll(async () => {
   const written = writeSamples(project, checkable);
   files = written.files;
   checked = typecheck(root, project, checkable, written);
-  for (const name of ['context.mjs', 'run.mjs']) writeFileSync(join(project, name), readFileSync(join(here, name)));
+  for (const name of ['context.mjs', 'run.mjs', 'context-browser.tsx']) writeFileSync(join(project, name), readFileSync(join(here, name)));
   // The samples' app asks for an `api` template besides the built-in ones.
   devserver = await startDevServer({ port: 0, templates: { api: { ttl: 60 } }, onError: (error) => console.error(error) });
   redis = await startRedisServer();
   api = await startSampleApi(devserver.url);
+  if (samples.some((sample) => sample.browser && !sample.noRun)) chromium = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
+  await chromium?.close();
   await api?.close();
   await redis?.dispose();
   await devserver?.close();
@@ -97,6 +103,48 @@ function runNode(script: string): Promise<{ code: number | null; output: string 
   });
 }
 
+/**
+ * Bundles the browser context, the sample and a completion flag (evaluated in that order, so the
+ * flag is set only once the sample's top level, awaits included, completed) and runs it in a page
+ * of the app's origin. A throw, an unhandled rejection or a React error surfaces as a page error.
+ */
+async function runInChromium(id: string): Promise<{ done: boolean; errors: string[] }> {
+  const source = files.get(id)!;
+  const entry = join(project, 'run', `${basename(source)}.entry.mjs`);
+  mkdirSync(dirname(entry), { recursive: true });
+  writeFileSync(join(project, 'run', 'done.mjs'), 'globalThis.__sampleDone = true;\n');
+  writeFileSync(entry, `import '../context-browser.tsx';\nimport '../samples/${basename(source)}';\nimport './done.mjs';\n`);
+  const bundle = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    jsx: 'automatic',
+    absWorkingDir: project,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"development"' },
+  });
+  api.setScript(bundle.outputFiles[0]!.text);
+  const context = await chromium!.newContext();
+  const page: Page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
+  try {
+    await page.goto(`${api.origin}/`);
+    const done = await page
+      .waitForFunction(() => (globalThis as { __sampleDone?: boolean }).__sampleDone === true, undefined, { timeout: 20_000 })
+      .then(() => page.evaluate(() => (globalThis as { __sampleDone?: boolean }).__sampleDone === true))
+      .catch(() => false);
+    // Two frames: a render the sample scheduled has committed (and thrown, if it throws).
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    return { done, errors };
+  } finally {
+    await context.close();
+  }
+}
+
 it('the declarations the samples share type-check', () => {
   expect(checked.shared).toEqual([]);
 });
@@ -119,6 +167,12 @@ for (const sample of samples) {
     }
     if (sample.noRun) {
       it.skip(`run (opted out: ${sample.noRun})`, () => {});
+    } else if (sample.browser) {
+      it('runs in Chromium, in a page of the app (devserver tokens, the API)', async () => {
+        api.reset();
+        expect(await runInChromium(sample.id)).toEqual({ done: true, errors: [] });
+        if (api.counts.refused > 0) expect(api.counts.ok).toBeGreaterThan(0);
+      }, 40_000);
     } else {
       it('runs against the devserver, Redis and the API', async () => {
         api.reset();
