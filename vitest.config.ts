@@ -21,6 +21,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
       'e2e/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite of the repo, cheapest first. Type checks (cheap, catch the most), then the
 // fast suites in parallel (unit, property, real-HTTP integration, React, Redis coordinator), then the
+// suites of the packed package (every doc sample, the Deno/Bun/workerd smoke tests), then the
 // real-time suites one file at a time (real Chromium, the 8-process Redis fleet) so they never
 // compete for the machine's two cores, then the packaging gates. Ends with one
 // "N passed, N failed" line for CI.
@@ -34,11 +35,18 @@ const typeProjects = [
   ['devserver', 'packages/devserver/tsconfig.json'],
   ['demo', 'apps/demo/tsconfig.json'],
   ['e2e', 'e2e/tsconfig.json'],
-  ['bench', 'bench/tsconfig.json'],
+  ['doc-sample and runtime tests', 'test/tsconfig.json'],
 ];
+// bench/src/libraries imports the peers, which only `npm run bench` installs (bench/node_modules):
+// without them the bench cannot type-check, so it is checked only where they are installed.
+if (existsSync(join(root, 'bench', 'node_modules'))) typeProjects.push(['bench', 'bench/tsconfig.json']);
+else process.stdout.write('\n▷ typecheck: bench skipped (its peer libraries install with `npm run bench`)\n');
 for (const [name, project] of typeProjects) {
   if (existsSync(join(root, project))) step(`typecheck: ${name}`, bin('tsc'), ['-p', project, '--noEmit']);
 }
+
+/** Suites that build and pack tokenwarden and use the tarball. */
+const OWN_PACKAGE = ['test/docs/', 'test/runtimes/'];
 
 /** Suites that run in real time with real browsers or many processes: one file at a time. */
 const REAL_TIME = ['e2e/', 'packages/tokenwarden/test/redis/fleet'];
@@ -61,7 +69,9 @@ function vitest(name, args) {
 }
 
 if (!typecheckOnly) {
-  vitest('unit, property, integration, React and Redis coordinator suites', REAL_TIME.map((path) => `--exclude=${path}**`));
+  vitest('unit, property, integration, React and Redis coordinator suites', [...REAL_TIME, ...OWN_PACKAGE].map((path) => `--exclude=${path}**`));
+  // Each packs tokenwarden and runs it as an app would (doc samples, other runtimes): one at a time.
+  vitest('doc samples and runtime smoke tests (the packed package)', ['--no-file-parallelism', ...OWN_PACKAGE]);
   vitest('real Chromium and Redis fleet suites', ['--no-file-parallelism', ...REAL_TIME]);
 
   const pkg = JSON.parse(readFileSync(join(root, 'packages/tokenwarden/package.json'), 'utf8'));
