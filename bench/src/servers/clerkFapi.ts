@@ -48,7 +48,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Request bodies (organization id, tab state) do not change the answers for one user without organizations. */
+/** One instance, one user, no organizations: request bodies (organization id, tab state) change no answer. */
 export function createClerkFapi(options: ClerkFapiOptions): ClerkFapi {
   let sessions = 0;
   let sessionId = '';
