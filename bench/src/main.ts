@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every library, one process, the same local token servers, one table and one
  * chart. Options: `--quick` (smaller sizes, fewer repeats), `--only=<id>[,<id>]`,
- * `--repeats=<n>`, `--no-write` (print only; leave docs/bench.svg and bench/RESULTS.md alone).
+ * `--repeats=<n>`, `--libraries=<id>[,<id>]` (those columns only; implies `--no-write`), `--no-write`
+ * (print only; leave docs/bench.svg and bench/RESULTS.md alone).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,10 +19,12 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const quick = flag('quick');
 const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
 const only = option('only')?.split(',');
+const columns = option('libraries')?.split(',');
 
 // Globals, clock and the loopback-only fetch go in before any peer library is loaded.
 const bench = await createBench();
-const { libraries } = await import('./libraries/index');
+const { libraries: allLibraries } = await import('./libraries/index');
+const libraries = columns ? allLibraries.filter((library) => columns.includes(library.id)) : allLibraries;
 const { scenarios } = await import('./scenarios/index');
 const { renderLibraries, renderTable } = await import('./report/table');
 const { renderSvg } = await import('./report/svg');
@@ -60,7 +63,7 @@ const report = [
 process.stdout.write(`${report}\n`);
 log(`done in ${formatNumber((realMs() - started) / 1000)} s`);
 
-if (!flag('no-write') && !only) {
+if (!flag('no-write') && !only && !columns) {
   const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
   writeFileSync(root('docs/bench.svg'), renderSvg(rows, libraries, subtitle));
   writeFileSync(root('bench/RESULTS.md'), report);

@@ -155,6 +155,9 @@ export function errorName(error: unknown): string {
   if (error && typeof error === 'object') {
     const e = error as { name?: unknown; code?: unknown };
     if (typeof e.code === 'string' && e.code.includes('/')) return e.code; // firebase "auth/network-request-failed"
+    // clerk-js's build minifies class names (`name` is "e"); its error classes carry their name as `kind`.
+    const kind = (error.constructor as { kind?: unknown } | undefined)?.kind;
+    if (typeof kind === 'string') return kind;
     if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
   }
   return 'Error';

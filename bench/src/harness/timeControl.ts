@@ -10,7 +10,9 @@
  *   queue only moves once no request is in flight, so no library loses a race it would win live.
  *
  * Libraries that capture `setTimeout` at import time would escape the virtual queue; the peers
- * benchmarked here look the globals up at call time (checked by the request counts they produce).
+ * benchmarked here look the globals up at call time (checked by the request counts they produce),
+ * except clerk-js's session poller, which binds `setTimeout` in `load()`: its adapter runs `load()`
+ * in a page scope (`pageScope.ts`) whose timer functions look the global up at each call.
  */
 
 type Callback = (...args: unknown[]) => void;

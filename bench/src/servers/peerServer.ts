@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createSigner } from '../harness/jwt';
+import { createClerkFapi, type ClerkFapi } from './clerkFapi';
 
 /**
  * One loopback HTTP server that speaks each peer's own token protocol, minting tokens on the same
@@ -13,7 +14,9 @@ import { createSigner } from '../harness/jwt';
  *   `POST /oauth/token` and `POST /realms/bench/protocol/openid-connect/token`
  *   (authorization_code and refresh_token grants, form-encoded);
  * - Firebase Auth (through `connectAuthEmulator`): `accounts:signUp`, `accounts:lookup` and the
- *   securetoken `token` endpoint, at the emulator's URL layout.
+ *   securetoken `token` endpoint, at the emulator's URL layout;
+ * - Clerk's Frontend API, the part clerk-js uses to load and get session tokens (`clerkFapi.ts`),
+ *   under `/clerk`, which clerk-js is given as its `proxyUrl`.
  *
  * Tokens are ES256-signed as the devserver's are (same work per token on every server). Refresh
  * tokens are accepted without reuse detection: rotation policy is not what is measured.
@@ -32,6 +35,8 @@ export interface PeerServer {
   /** ID-token lifetime, seconds (long, as the providers' defaults are: hours). */
   readonly idTokenTtl: number;
   setTtl(ttl: number): void;
+  /** Clerk's Frontend API stand-in: pass `proxyUrl` and `publishableKey` to clerk-js. */
+  readonly clerk: Pick<ClerkFapi, 'publishableKey' | 'newSession'> & { proxyUrl: string };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -68,6 +73,7 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
   const jwt = (payload: Record<string, unknown>) => signer.sign(payload);
   /** authorization code -> the nonce the client sent to /authorize (OIDC echoes it in the ID token). */
   const codes = new Map<string, { nonce: string | undefined }>();
+  const clerk = createClerkFapi({ ttl: () => ttl, now: options.now, sign: jwt });
 
   const accessToken = (sub: string, extra: Record<string, unknown> = {}): Promise<string> => {
     const iat = nowSeconds();
@@ -118,6 +124,7 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
       const path = target.pathname;
       if (req.method === 'OPTIONS') return send(res, 204, {});
       const params = parseParams(await readBody(req), req.headers['content-type']);
+      if (path.startsWith('/clerk/')) return await clerk.handle(req.method ?? 'GET', path.slice('/clerk'.length), res);
       // Supabase GoTrue
       if (req.method === 'POST' && path === '/auth/v1/token') {
         const grant = target.searchParams.get('grant_type');
@@ -175,6 +182,13 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
       return url;
     },
     idTokenTtl,
+    clerk: {
+      get proxyUrl() {
+        return `${url}/clerk`;
+      },
+      publishableKey: clerk.publishableKey,
+      newSession: () => clerk.newSession(),
+    },
     setTtl(next: number) {
       ttl = next;
     },
