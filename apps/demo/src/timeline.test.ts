@@ -9,6 +9,7 @@ function entry(overrides: Partial<TokenEntrySnapshot> = {}): TokenEntrySnapshot 
   return {
     key: {},
     claims: { iat: IAT, exp: IAT + 60 },
+    issuedAt: IAT * 1000,
     expiresAt: (IAT + 60) * 1000,
     refreshAt: (IAT + 43) * 1000,
     cutoffAt: (IAT + 55) * 1000,
