@@ -31,7 +31,6 @@ const samples = allSamples(root);
  */
 const PENDING_SOURCE_FIXES: Record<string, string> = {
   "docs/api/redis.md|import Redis from 'ioredis'": 'src/sync/redis/redisCoordinator.ts: use `import { Redis } from \'ioredis\'` (ioredis 6 under node16 ESM)',
-  'docs/api/react.md|<ProfileView token={token} />': 'src/react/useToken.ts: `token` is `string | null` after the status checks (TokenState is not a union on status)',
 };
 const pendingFix = (sample: (typeof samples)[number]) =>
   Object.entries(PENDING_SOURCE_FIXES).find(([key]) => {

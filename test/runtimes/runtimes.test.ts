@@ -173,9 +173,8 @@ describe('Cloudflare workerd', () => {
   });
 
   // workerd's fetch rejects a refused connection with a plain `Error: Network connection lost.`,
-  // not the TypeError of browsers, Node, Deno and Bun, and retry.ts classifies it as a bug in the
-  // source (rethrown at once). Expected to fail until the classification knows it: then drop `.fails`.
-  it.fails('a refused connection ends in OfflineError (pending: retry.ts must treat workerd network errors as network failures)', () => {
+  // not the TypeError of browsers, Node, Deno and Bun; retry.ts knows that message.
+  it('a refused connection ends in OfflineError', () => {
     expect(observed.unreachable).toBe('OfflineError');
   });
 });

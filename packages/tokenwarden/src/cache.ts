@@ -36,6 +36,8 @@ export interface ServerNow {
 
 /** How far in the future an `iat` may lie (issuer nodes a little ahead, whole-second claims). */
 export const FUTURE_IAT_TOLERANCE = 5_000;
+/** How far past the earliest the server's clock can read an `nbf` may lie: whole-second readings. */
+export const NBF_TOLERANCE = 2_000;
 
 export interface TokenCacheOptions {
   minValidity: number;
@@ -133,9 +135,10 @@ export class TokenCache<F = unknown> {
     const { expiresAt, issuedAt, notBefore } = record;
     if (!(expiresAt > issuedAt)) throw new InvalidTokenError('bad-lifetime', 'Token expiry is not after its issue time');
     if (expiresAt <= now.late) throw new InvalidTokenError('expired', 'Token is already expired by the server clock');
-    // On the late end: a token that may already be valid is taken (a tab whose clock bounds are a
-    // second wide must still adopt one minted this second with nbf = iat); one that cannot be is not.
-    if (notBefore !== undefined && notBefore > now.late) {
+    // A token that may already be valid is taken (a tab whose clock bounds are a second wide must
+    // still adopt one minted this second with nbf = iat), within NBF_TOLERANCE of the early end (a
+    // wall clock stepped forward widens the bounds, and must not let a token from later in).
+    if (notBefore !== undefined && (notBefore > now.late || notBefore > now.early + NBF_TOLERANCE)) {
       throw new InvalidTokenError('not-yet-valid', 'Token is not valid yet by the server clock (nbf)');
     }
     if (issuedAt > now.late + FUTURE_IAT_TOLERANCE) {

@@ -261,6 +261,23 @@ describe('3. tokens from the future never pin the cache', () => {
   });
 });
 
+describe('a real server clock step costs one more request, not an error', () => {
+  it('the token server’s clock jumps 5 minutes ahead: the caller still gets a token, after a second answer confirms the step', async () => {
+    let serverOffset = 0;
+    const fetchToken = vi.fn(async (): Promise<FetchTokenResult> => {
+      const serverNow = Date.now() + serverOffset;
+      return { token: freshJwt(60, {}, serverNow), serverTime: Math.floor(serverNow / 1000) * 1000 };
+    });
+    const { client } = setup(fetchToken);
+    await client.getToken();
+    serverOffset = 300_000;
+    const token = await drive(client.getToken({ skipCache: true }));
+    expect((decodeJwt(token).iat as number) * 1000).toBeGreaterThan(Date.now() + 290_000);
+    expect(fetchToken).toHaveBeenCalledTimes(3);
+    client.destroy();
+  });
+});
+
 describe('4. minValidity is a guarantee by the server clock', () => {
   it('a client clock 10 minutes slow still never serves a token with minValidity or less left', async () => {
     const fetchToken = vi.fn(async (): Promise<FetchTokenResult> => ({ token: freshJwt(60, {}, Date.now()), serverTime: Date.now() }));

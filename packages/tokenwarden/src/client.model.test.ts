@@ -116,8 +116,11 @@ function judge(real: Real, call: { signOuts: number; minted: number; skipCache: 
   // A step of the server clock cannot be known before answers tell of it (the client wants two that
   // agree): judge expiry by the earlier of the current and the learnable server clock, nbf by the
   // latest of those and the clock the token was minted by (a step back after minting is news too).
-  const early = Date.now() + Math.min(real.learnedOffset, real.serverOffset);
-  const late = Date.now() + Math.max(real.learnedOffset, real.serverOffset, claims.offset);
+  // Until its first answer the client has only its local clock to stand in for the server's (as
+  // every client does): its own skew then counts as learned.
+  const uncalibrated = real.answers === 0 ? [real.clientSkew] : [];
+  const early = Date.now() + Math.min(real.learnedOffset, real.serverOffset, ...uncalibrated);
+  const late = Date.now() + Math.max(real.learnedOffset, real.serverOffset, claims.offset, ...uncalibrated);
   if (claims.exp * 1000 - early <= real.minValidity * 1000) {
     real.violations.push(`token with ${claims.exp * 1000 - early} ms left served`);
     if (process.env.MODEL_DEBUG) console.log({ now: Date.now(), claims, serverOffset: real.serverOffset, learned: real.learnedOffset, answers: real.answersSinceStep, snapshot: real.client.snapshot() });
@@ -445,6 +448,16 @@ describe('model-based: counterexamples it found, kept as fixed cases', () => {
     [
       'a first answer from a stepped server clock, then a step back (ttl 300)',
       [Do.read(0, false, 0), Do.clear(), Do.advance(0), Do.stepServerClock(-285_124), Do.read(0, false, 0), Do.advance(12_877), Do.stepServerClock(285_124), Do.read(0, false, 0), Do.server({ kind: 'future' }, 0)],
+      { ttl: 300, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a delivery judged by a local clock 60 s fast before any answer (not a violation: nothing better is known)',
+      [Do.stepClientClock(59_872), Do.read(1, false, 0), Do.deliver(1, 'nbf-ahead'), Do.read(1, false, 0), Do.stepServerClock(0)],
+      { ttl: 300, minValidity: 1, refreshMargin: undefined },
+    ],
+    [
+      'a local wall clock stepped 58 s forward after the first answer, then an nbf-ahead delivery',
+      [Do.read(1, false, 0), Do.advance(0), Do.stepClientClock(58_118), Do.toCutoff(1, 0), Do.deliver(1, 'nbf-ahead'), Do.read(1, false, 0), Do.read(0, false, 0)],
       { ttl: 300, minValidity: 1, refreshMargin: undefined },
     ],
     [

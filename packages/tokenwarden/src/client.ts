@@ -5,6 +5,7 @@ import { EventHub, type TokenEventListener } from './events';
 import { Flight, Pacer } from './flight';
 import { DEFAULT_KEY, DEFAULT_KEY_ID, isTokenKey, keyId, toKey } from './keys';
 import { readFetchResult, readSharedToken } from './record';
+import { CLOCK_DISAGREES } from './retry';
 import { defaultNetworkSource } from './network';
 import { Scheduler } from './scheduler';
 import { DEFAULT_FOREGROUND_BUDGET, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_MIN_VALIDITY, DEFAULT_REQUEST_TIMEOUT, defaultRefreshMargin } from './timing';
@@ -84,7 +85,10 @@ export interface TokenEntrySnapshot {
 
 /** What `client.snapshot()` returns: the client's view of time, network and every key. Never contains a raw token. */
 export interface TokenClientSnapshot {
-  /** Server-corrected now, ms. */
+  /**
+   * The latest the server's clock can read now, ms: the clock `refreshAt` and `cutoffAt` are judged
+   * on (a token is served while `now < cutoffAt`).
+   */
   now: number;
   /** Best estimate of the `server - local` clock difference, ms (the middle of `serverOffsetBounds`). */
   serverOffset: number;
@@ -299,7 +303,7 @@ class TokenClientImpl implements TokenClient {
       });
     }
     return {
-      now: this.#clock.estimate(),
+      now: this.#clock.now(),
       serverOffset: this.#clock.offset,
       serverOffsetBounds: this.#clock.offsetBounds,
       online: this.isOnline(),
@@ -371,8 +375,16 @@ class TokenClientImpl implements TokenClient {
       const { record, serverTime } = readFetchResult(result, sentEarliest);
       // The answer bounds the server's clock: its `serverTime`, else a JWT's `iat` (minted for us).
       const reading = serverTime ?? (record.claims?.iat === undefined ? undefined : record.issuedAt);
-      if (reading !== undefined) this.#clock.learn({ time: reading, resolution: resolutionOf(reading), sentAt, receivedAt });
-      const outcome = this.#admit(entry, record, 'fetch');
+      const setAside = reading !== undefined && !this.#clock.learn({ time: reading, resolution: resolutionOf(reading), sentAt, receivedAt });
+      let outcome: AcceptResult;
+      try {
+        outcome = this.#admit(entry, record, 'fetch');
+      } catch (error) {
+        // Refused by a clock this answer contradicted: if the server's clock stepped, the next
+        // answer confirms it, so this is worth another attempt (paced like any failure).
+        if (setAside) Object.defineProperty(error, CLOCK_DISAGREES, { value: true });
+        throw error;
+      }
       // A `token` listener may have signed out: the token belongs to the session that ended.
       if (outcome === 'accepted' && epoch === this.#cache.epoch) this.#tellCoordinator(() => this.#link?.publish(entry.key, record));
       return record.token;

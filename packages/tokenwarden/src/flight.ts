@@ -1,4 +1,4 @@
-import { OfflineError, TokenError, TokenFetchError } from './errors';
+import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 import { AttemptTimeout, BACKGROUND_BACKOFF, FOREGROUND_BACKOFF, backoffFloor, classifyFailure, retryDelay, serverDelayOf } from './retry';
 import { type Nap, sleep } from './timers';
 import type { TimerProvider } from './types';
@@ -282,7 +282,7 @@ export class Flight {
   /** What a caller whose budget ran out hears: the last failure, as the caller-facing error. */
   #budgetAnswer(): unknown {
     const last = this.#lastError;
-    if (TokenFetchError.is(last)) return last;
+    if (TokenFetchError.is(last) || InvalidTokenError.is(last)) return last;
     return new OfflineError('No token within the retry budget', { cause: last ?? new AttemptTimeout(this.#deps.requestTimeout) });
   }
 

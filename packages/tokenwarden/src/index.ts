@@ -27,11 +27,13 @@ export type {
   FetchTokenResult,
   GetTokenOptions,
   NetworkSource,
+  SharedToken,
   TimerHandle,
   TimerProvider,
   TokenClaims,
   TokenEvent,
   TokenEventType,
   TokenKey,
+  TokenRecord,
   WakeSource,
 } from './types';

@@ -35,6 +35,12 @@ describe('backoffDelay (full jitter)', () => {
 });
 
 describe('classifyFailure', () => {
+  it('workerd network failures (a plain Error "Network connection lost.") are network failures; other plain Errors are bugs', () => {
+    expect(classifyFailure(new Error('Network connection lost.')).kind).toBe('network');
+    expect(classifyFailure(new Error('network connection lost of the database')).kind).toBe('bug');
+    expect(classifyFailure(new RangeError('Network connection lost.')).kind).toBe('bug');
+  });
+
   it('maps statuses', () => {
     for (const status of [401, 403, 404, 422]) expect(classifyFailure({ status }).kind).toBe('signed-out');
     for (const status of [408, 429, 500, 502, 503, 599]) expect(classifyFailure({ status }).kind).toBe('server');

@@ -85,9 +85,17 @@ export class AttemptTimeout extends Error {
   }
 }
 
+/**
+ * Marks a token refused only because its answer contradicted the server clock the client had
+ * learned (set aside as an outlier): if the server's clock really stepped, the next answer agrees
+ * with it and is accepted, so the refusal is worth one more attempt.
+ */
+export const CLOCK_DISAGREES: unique symbol = Symbol('tokenwarden.clockDisagrees');
+
 export type FailureClass =
   | { kind: 'network'; error: unknown }
   | { kind: 'server'; error: TokenFetchError }
+  | { kind: 'transient'; error: InvalidTokenError }
   | { kind: 'signed-out' }
   | { kind: 'final'; error: TokenError }
   | { kind: 'bug'; error: unknown };
@@ -118,6 +126,12 @@ export function serverDelayOf(error: TokenFetchError, serverNow: number): number
   return undefined;
 }
 
+/**
+ * Runtimes whose `fetch` rejects a transport failure with a plain `Error` rather than the
+ * `TypeError` of browsers, Node, Deno and Bun: Cloudflare workerd ("Network connection lost.").
+ */
+const NETWORK_MESSAGES = /^(network connection lost|network error)\.?$/i;
+
 function hasNetworkCode(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
   const code = (error as { code?: unknown }).code;
@@ -132,7 +146,7 @@ function hasNetworkCode(error: unknown, depth = 0): boolean {
  */
 export function classifyFailure(error: unknown, serverNow: number = Date.now()): FailureClass {
   if (error instanceof AttemptTimeout || OfflineError.is(error)) return { kind: 'network', error };
-  if (InvalidTokenError.is(error)) return { kind: 'final', error };
+  if (InvalidTokenError.is(error)) return (error as { [CLOCK_DISAGREES]?: boolean })[CLOCK_DISAGREES] === true ? { kind: 'transient', error } : { kind: 'final', error };
   if (typeof error === 'object' && error !== null) {
     const status = readStatus(error);
     if (status !== undefined) {
@@ -148,6 +162,8 @@ export function classifyFailure(error: unknown, serverNow: number = Date.now()):
     }
     if (TokenError.is(error)) return { kind: 'final', error };
     if (error instanceof TypeError || hasNetworkCode(error)) return { kind: 'network', error };
+    const message = (error as { message?: unknown }).message;
+    if (error instanceof Error && error.name === 'Error' && typeof message === 'string' && NETWORK_MESSAGES.test(message)) return { kind: 'network', error };
   }
   return { kind: 'bug', error };
 }

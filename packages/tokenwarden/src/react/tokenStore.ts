@@ -14,19 +14,18 @@ import type { TokenEvent, TokenKey } from '../types';
 export type TokenStatus = 'loading' | 'ready' | 'offline' | 'signed-out' | 'error';
 
 /** The value `useToken` returns. Referentially stable while nothing in it changes. */
-export interface TokenState {
-  /** The token, usable right now (more than `minValidity` left); `null` unless `status` is `ready`. */
-  token: string | null;
-  status: TokenStatus;
-  /** Why there is no token (`offline` / `error`); `null` otherwise. */
-  error: Error | null;
-  /**
-   * Fetches a fresh token now (skipping the cache). Resolves once the state shows the outcome and
-   * never rejects: a failure shows as `status`/`error`, so `onClick={refresh}` is safe. A stable
-   * function. (For the token itself, call `useGetToken()` with `{ skipCache: true }`.)
-   */
-  refresh: () => Promise<void>;
-}
+/**
+ * What `useToken` returns, a union on `status`: once `status` is `'ready'`, `token` is a string
+ * (usable right now: more than `minValidity` left); otherwise it is `null` and `error` says why
+ * there is none (`offline` / `error`).
+ *
+ * `refresh()` fetches a fresh token now (skipping the cache). It resolves once the state shows the
+ * outcome and never rejects: a failure shows as `status`/`error`, so `onClick={refresh}` is safe. A
+ * stable function. (For the token itself, call `useGetToken()` with `{ skipCache: true }`.)
+ */
+export type TokenState =
+  | { status: 'ready'; token: string; error: null; refresh: () => Promise<void> }
+  | { status: Exclude<TokenStatus, 'ready'>; token: null; error: Error | null; refresh: () => Promise<void> };
 
 /** The status to fall back to while the client holds no usable token for the key. */
 type TokenlessStatus = Exclude<TokenStatus, 'ready'>;
@@ -98,11 +97,13 @@ export class TokenStore {
     const token = this.#client.destroyed ? null : this.#client.peekToken(this.#key);
     // A token that ran out without an event (a refresh that could not happen) reads as loading
     // until the cutoff check has asked the client again.
-    const status: TokenStatus = token !== null ? 'ready' : this.#status === 'ready' ? 'loading' : this.#status;
-    const error = token !== null ? null : this.#error;
+    const next: TokenState =
+      token !== null
+        ? { token, status: 'ready', error: null, refresh: this.refresh }
+        : { token: null, status: this.#status === 'ready' ? 'loading' : this.#status, error: this.#error, refresh: this.refresh };
     const current = this.#snapshot;
-    if (current.token === token && current.status === status && current.error === error) return current;
-    this.#snapshot = { token, status, error, refresh: this.refresh };
+    if (current.token === next.token && current.status === next.status && current.error === next.error) return current;
+    this.#snapshot = next;
     return this.#snapshot;
   };
 
