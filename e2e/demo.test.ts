@@ -186,7 +186,9 @@ describe('demo page in Chromium against the real devserver', () => {
     const tokensBefore = await tokenCounts(demo);
     await context.setOffline(false);
     const fresh = await demo.waitForRow('default', (row) => row.jti !== cached.jti && row.phase === 'fresh', 3_000);
-    expect(fresh.iat!).toBeGreaterThanOrEqual(cached.exp!);
+    // Minted once the cached token had stopped being served: its cutoff is minValidity (5 s) before
+    // exp, judged on the latest the server's clock can read (known to about a second).
+    expect(fresh.iat!).toBeGreaterThanOrEqual(cached.exp! - 6);
     // Timed in the page: from the browser's online event to the fresh token, one local round trip.
     const onlineAt = (await demo.loggedAt('online')) as number;
     const acceptedAt = (await demo.loggedAt('token accepted', 'default')) as number;
@@ -387,7 +389,9 @@ describe('demo page in Chromium against the real devserver', () => {
     const skewed = await demo.waitForRow('default', (row) => row.phase === 'fresh' && row.iat! * 1000 > Date.now() + 290_000);
     expect(skewed.exp! - skewed.iat!).toBe(STACK_TTL);
 
-    expect(await demo.counter('errors')).toBe(0);
+    // A server clock step costs at most one refused answer (set aside until a second confirms the
+    // step), retried at once: no call was rejected.
+    expect(await demo.counter('errors')).toBeLessThanOrEqual(1);
   });
 
   it('another tab: same URL and session, tokens shared (one request per key per cycle), sign-out reaches it', async () => {
