@@ -36,6 +36,7 @@ export type {
   HttpTokenSourceOptions,
   LocalStorageStoreOptions,
   OAuth2RefreshSourceOptions,
+  PrivateJwk,
   RefreshTokenStore,
   WebLocksLike,
 } from './sources/index';

@@ -1,12 +1,15 @@
+/** A private JWK, as key stores and `crypto.subtle.exportKey('jwk')` give it. */
+export type PrivateJwk = JsonWebKey & { kid?: string };
+
 /** A private key for `privateKeyJwt`: a WebCrypto `CryptoKey` (usage `sign`) or a private JWK. */
-export type AssertionKey = CryptoKey | JsonWebKey;
+export type AssertionKey = CryptoKey | PrivateJwk;
 
 /** JWS algorithms `privateKeyJwt` signs with (all through WebCrypto). */
 export type AssertionAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
 export interface AssertionOptions {
-  /** The key id the server knows the public key by (`kid` header). */
-  kid: string;
+  /** The key id the server knows the public key by (`kid` header). @default the JWK's `kid`; none for a CryptoKey */
+  kid?: string;
   /** @default the JWK's `alg`, else inferred from the key (RSA: RS256, EC: by curve, Ed25519: EdDSA) */
   alg?: AssertionAlgorithm;
   /**
@@ -105,7 +108,8 @@ export async function signClientAssertion(key: AssertionKey, options: AssertionO
   }
   const aud = options.audience === 'issuer' ? issuer : tokenEndpoint;
   const payload = { iss: clientId, sub: clientId, aud, jti: randomId(), iat: now, exp: now + (options.lifetime ?? 60) };
-  const input = `${encodeJson({ alg: signer.alg, typ: 'JWT', kid: options.kid })}.${encodeJson(payload)}`;
+  const kid = options.kid ?? (isCryptoKey(key) ? undefined : key.kid);
+  const input = `${encodeJson({ alg: signer.alg, typ: 'JWT', kid })}.${encodeJson(payload)}`;
   const signature = await crypto.subtle.sign(signer.params, signer.key, new TextEncoder().encode(input));
   return `${input}.${base64url(new Uint8Array(signature))}`;
 }

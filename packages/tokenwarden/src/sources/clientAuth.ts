@@ -81,7 +81,7 @@ export function clientSecretPost(secret: string): ClientAuth {
  * const key = JSON.parse(process.env.CLIENT_JWK!); // a private JWK
  * clientCredentialsSource({ issuer, clientId: 'worker', clientAuth: privateKeyJwt(key, { kid: key.kid }) })
  */
-export function privateKeyJwt(key: AssertionKey, options: AssertionOptions): ClientAuth {
+export function privateKeyJwt(key: AssertionKey, options: AssertionOptions = {}): ClientAuth {
   return {
     method: 'private_key_jwt',
     async apply({ clientId, tokenEndpoint, issuer, body }) {

@@ -1,6 +1,6 @@
 export { clientCredentialsSource, type ClientCredentialsSourceOptions } from './clientCredentialsSource';
 export { clientSecretBasic, clientSecretPost, none, privateKeyJwt, type ClientAuth, type ClientAuthRequest } from './clientAuth';
-export type { AssertionAlgorithm, AssertionKey, AssertionOptions } from './clientAssertion';
+export type { AssertionAlgorithm, AssertionKey, AssertionOptions, PrivateJwk } from './clientAssertion';
 export type { EndpointOptions } from './discovery';
 export { httpTokenSource, type HttpTokenSourceOptions } from './httpTokenSource';
 export { localStorageStore, type LocalStorageStoreOptions, type WebLocksLike } from './localStorageStore';
