@@ -38,6 +38,12 @@ export interface OidcServer {
   readonly reuseDetections: number;
   /** Error codes the token endpoint answered with, in order. */
   readonly grantErrors: string[];
+  /**
+   * The expiry (epoch seconds) the server itself gave an access token: from its own record for an
+   * opaque token (whose value is its id), from the `exp` claim for a JWT. The server's view, not
+   * the client's, so "served with more than minValidity left" is judged by the issuer.
+   */
+  expiryOf(token: string): number | undefined;
   resetCounters(): void;
   close(): Promise<void>;
 }
@@ -126,6 +132,11 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     if (error.error_detail === 'refresh token already used') reuseDetections++;
   });
 
+  const opaqueExpiry = new Map<string, number>();
+  const remember = (token: { jti: string; exp: number }) => opaqueExpiry.set(token.jti, token.exp);
+  provider.on('access_token.saved', remember);
+  provider.on('client_credentials.saved', remember);
+
   server.on('request', provider.callback());
 
   return {
@@ -137,6 +148,13 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       return reuseDetections;
     },
     grantErrors,
+    expiryOf(token) {
+      if (opaqueExpiry.has(token)) return opaqueExpiry.get(token);
+      const [, payload] = token.split('.');
+      if (payload === undefined) return undefined;
+      const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp;
+      return typeof exp === 'number' ? exp : undefined;
+    },
     resetCounters() {
       for (const key of Object.keys(grants)) delete grants[key];
       grantErrors.length = 0;
