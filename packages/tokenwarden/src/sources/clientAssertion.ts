@@ -19,6 +19,11 @@ export interface AssertionOptions {
   audience?: 'token-endpoint' | 'issuer';
   /** Seconds until the assertion expires. @default 60 */
   lifetime?: number;
+  /**
+   * More JOSE header parameters, e.g. `{ 'x5t#S256': thumbprint }` (Microsoft Entra ID identifies
+   * a certificate credential by its thumbprint, not by `kid`). @default none
+   */
+  header?: Record<string, string>;
   /** Wall-clock ms for `iat`/`exp`. @default Date.now */
   now?: () => number;
 }
@@ -109,7 +114,7 @@ export async function signClientAssertion(key: AssertionKey, options: AssertionO
   const aud = options.audience === 'issuer' ? issuer : tokenEndpoint;
   const payload = { iss: clientId, sub: clientId, aud, jti: randomId(), iat: now, exp: now + (options.lifetime ?? 60) };
   const kid = options.kid ?? (isCryptoKey(key) ? undefined : key.kid);
-  const input = `${encodeJson({ alg: signer.alg, typ: 'JWT', kid })}.${encodeJson(payload)}`;
+  const input = `${encodeJson({ ...options.header, alg: signer.alg, typ: 'JWT', kid })}.${encodeJson(payload)}`;
   const signature = await crypto.subtle.sign(signer.params, signer.key, new TextEncoder().encode(input));
   return `${input}.${base64url(new Uint8Array(signature))}`;
 }

@@ -44,7 +44,7 @@ describe('client authentication', () => {
 describe('privateKeyJwt', () => {
   it('signs a verifiable ES256 assertion: iss = sub = client id, aud = token endpoint, fresh jti, 60 s exp', async () => {
     const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const auth = privateKeyJwt(pair.privateKey, { kid: 'k1', now: () => 1_700_000_000_000 });
+    const auth = privateKeyJwt(pair.privateKey, { kid: 'k1', header: { 'x5t#S256': 'thumb' }, now: () => 1_700_000_000_000 });
     const first = request();
     const second = request();
     await auth.apply(first);
@@ -52,7 +52,7 @@ describe('privateKeyJwt', () => {
     expect(first.body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     const assertion = first.body.get('client_assertion')!;
     const [header, payload, signature] = assertion.split('.') as [string, string, string];
-    expect(JSON.parse(atob(header))).toEqual({ alg: 'ES256', typ: 'JWT', kid: 'k1' });
+    expect(JSON.parse(atob(header))).toEqual({ 'x5t#S256': 'thumb', alg: 'ES256', typ: 'JWT', kid: 'k1' });
     const claims = decodeJwt(assertion);
     expect(claims).toMatchObject({ iss: 'my client', sub: 'my client', aud: 'https://auth.example.com/oauth/token', iat: 1_700_000_000, exp: 1_700_000_060 });
     expect(decodeJwt(second.body.get('client_assertion')!).jti).not.toBe(claims.jti);
