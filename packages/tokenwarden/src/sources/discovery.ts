@@ -88,7 +88,14 @@ export function endpointResolver(options: EndpointOptions, fetchOf: () => typeof
     if (!pending) {
       // Not tied to one caller's signal (a caller giving up must not fail the shared discovery),
       // but bounded, so a hung server cannot hold every later call.
-      const current = discover(issuer, fetchOf(), AbortSignal.timeout(DISCOVERY_TIMEOUT)).then((metadata) => ({ tokenEndpoint: metadata.token_endpoint, issuer }));
+      const current = discover(issuer, fetchOf(), AbortSignal.timeout(DISCOVERY_TIMEOUT)).then(
+        (metadata) => ({ tokenEndpoint: metadata.token_endpoint, issuer }),
+        (error: unknown) => {
+          // A hung server is a network failure (retried, then OfflineError), like a failed fetch.
+          if ((error as { name?: unknown } | null)?.name === 'TimeoutError') throw new TypeError(`${WHAT} of ${issuer} timed out`, { cause: error });
+          throw error;
+        },
+      );
       pending = current;
       current.catch(() => {
         if (pending === current) pending = undefined;
