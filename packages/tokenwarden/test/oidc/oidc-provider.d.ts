@@ -4,6 +4,14 @@ declare module 'oidc-provider' {
 
   export interface KoaContext {
     set(name: string, value: string): void;
+    method: string;
+    path: string;
+    body: unknown;
+    type: string;
+    status: number;
+    respond?: boolean;
+    req: IncomingMessage;
+    res: ServerResponse;
     oidc?: { params?: Record<string, unknown>; client?: { clientId: string } };
   }
 

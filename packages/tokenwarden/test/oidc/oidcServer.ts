@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
+import { basename, join } from 'node:path';
 import Provider, { errors } from 'oidc-provider';
 
 /**
@@ -26,6 +28,16 @@ export interface OidcServerOptions {
   accessTokenTtl?: number;
   /** Public JWKs of the `private_key_jwt` clients: `jwt` (its `jwks`). */
   clientJwks: JsonWebKey[];
+  /** Files served at `/tabs/<name>` (a browser test page, same origin as the token endpoint). */
+  staticDir?: string;
+}
+
+/** A token request held at the server's door, before the provider has read it. */
+export interface HeldRequest {
+  /** Resolves when a token request arrives and is held. */
+  readonly arrived: Promise<void>;
+  /** Lets it through; if its client has gone meanwhile, it is dropped unprocessed. */
+  release(): void;
 }
 
 export interface OidcServer {
@@ -45,6 +57,10 @@ export interface OidcServer {
    */
   expiryOf(token: string): number | undefined;
   resetCounters(): void;
+  /** Holds the next POST to the token endpoint before oidc-provider processes it. */
+  holdNextTokenRequest(): HeldRequest;
+  /** Token requests dropped unprocessed because their client left while held. */
+  readonly dropped: number;
   close(): Promise<void>;
 }
 
@@ -109,6 +125,8 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     // Every refresh rotates, for confidential clients too (oidc-provider's default rotates those
     // only late in the refresh token's life).
     rotateRefreshToken: () => true,
+    // The browser test page is served from the provider's own origin.
+    clientBasedCORS: () => true,
     ttl: { AccessToken: ttl, ClientCredentials: ttl, RefreshToken: 24 * 3600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 24 * 3600 },
   });
 
@@ -119,6 +137,35 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     ctx.set('date', new Date().toUTCString());
   });
 
+  let hold: { arrived: () => void; released: Promise<void> } | undefined;
+  let dropped = 0;
+  provider.use(async (ctx, next) => {
+    if (hold && ctx.method === 'POST' && ctx.path === '/token') {
+      const current = hold;
+      hold = undefined;
+      let gone = false;
+      ctx.res.once('close', () => (gone = true));
+      current.arrived();
+      await current.released;
+      if (gone || ctx.req.socket.destroyed) {
+        dropped++;
+        ctx.respond = false;
+        return;
+      }
+    }
+    await next();
+  });
+
+  const staticDir = options.staticDir;
+  if (staticDir) {
+    provider.use(async (ctx, next) => {
+      if (ctx.method !== 'GET' || !ctx.path.startsWith('/tabs/')) return next();
+      const name = basename(ctx.path);
+      ctx.type = name.endsWith('.js') ? 'text/javascript' : 'text/html';
+      ctx.body = await readFile(join(staticDir, name));
+    });
+  }
+
   const grants: Record<string, number> = {};
   const grantErrors: string[] = [];
   let reuseDetections = 0;
@@ -128,6 +175,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   });
   provider.on('grant.error', (_ctx: unknown, error: { error?: string; error_detail?: string }) => {
     grantErrors.push(error.error ?? 'unknown');
+    if (process.env.OIDC_DEBUG) console.log('grant.error', error.error, (error as { error_description?: string }).error_description);
     // The detail stays in the server (the answer says only "grant request is invalid").
     if (error.error_detail === 'refresh token already used') reuseDetections++;
   });
@@ -154,6 +202,16 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       if (payload === undefined) return undefined;
       const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp;
       return typeof exp === 'number' ? exp : undefined;
+    },
+    holdNextTokenRequest() {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      hold = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
+      return { arrived: arrival, release };
+    },
+    get dropped() {
+      return dropped;
     },
     resetCounters() {
       for (const key of Object.keys(grants)) delete grants[key];
