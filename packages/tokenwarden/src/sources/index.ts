@@ -6,5 +6,5 @@ export { httpTokenSource, type HttpTokenSourceOptions } from './httpTokenSource'
 export { localStorageStore, type LocalStorageStoreOptions, type WebLocksLike } from './localStorageStore';
 export { oauth2RefreshSource, type OAuth2RefreshSourceOptions } from './oauth2RefreshSource';
 export { OAuthError, oauthErrorOf } from './oauthError';
-export { createMutex, memoryStore, type RefreshTokenStore } from './refreshTokenStore';
+export { memoryStore, type RefreshTokenStore } from './refreshTokenStore';
 export type { AudienceParameter } from './tokenRequest';
