@@ -11,8 +11,17 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const report = join(root, 'reports/mutation/mutation.json');
 const started = Date.now();
+// Stryker lives in tools/mutation with its own lockfile, installed on first use: `npm ci` for the
+// demo and the tests never pulls it (its Babel asks for Node 22 and would warn on Node 20).
+const tools = join(root, 'tools/mutation');
+const stryker = join(tools, 'node_modules/.bin/stryker');
 if (!process.argv.includes('--report-only')) {
-  const run = spawnSync(join(root, 'node_modules/.bin/stryker'), ['run'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(stryker)) {
+    const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tools, stdio: 'inherit' });
+    if (install.status !== 0) process.exit(install.status ?? 1);
+  }
+  const args = ['run', 'stryker.config.mjs', ...process.argv.slice(2).filter((arg) => arg !== '--report-only')];
+  const run = spawnSync(stryker, args, { cwd: root, stdio: 'inherit' });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
 if (!existsSync(report)) {

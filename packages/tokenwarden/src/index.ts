@@ -11,8 +11,35 @@ export type { AuthFetch, AuthFetchClient, AuthFetchOptions } from './fetch';
 export { decodeJwt } from './jwt';
 export { createNetworkSource, defaultNetworkSource } from './network';
 export { parseRetryAfter } from './retry';
-export { httpTokenSource, memoryStore, oauth2RefreshSource } from './sources/index';
-export type { HttpTokenSourceOptions, OAuth2RefreshSourceOptions, RefreshTokenStore } from './sources/index';
+export {
+  clientCredentialsSource,
+  clientSecretBasic,
+  clientSecretPost,
+  httpTokenSource,
+  localStorageStore,
+  memoryStore,
+  none,
+  oauth2RefreshSource,
+  OAuthError,
+  oauthErrorOf,
+  privateKeyJwt,
+} from './sources/index';
+export type {
+  AssertionAlgorithm,
+  AssertionKey,
+  AssertionOptions,
+  AudienceParameter,
+  ClientAuth,
+  ClientAuthRequest,
+  ClientCredentialsSourceOptions,
+  EndpointOptions,
+  HttpTokenSourceOptions,
+  LocalStorageStoreOptions,
+  OAuth2RefreshSourceOptions,
+  PrivateJwk,
+  RefreshTokenStore,
+  WebLocksLike,
+} from './sources/index';
 export { defaultRefreshMargin } from './timing';
 export { createWakeSource, defaultWakeSource } from './visibility';
 export type {

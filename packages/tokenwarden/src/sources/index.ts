@@ -1,2 +1,10 @@
+export { clientCredentialsSource, type ClientCredentialsSourceOptions } from './clientCredentialsSource';
+export { clientSecretBasic, clientSecretPost, none, privateKeyJwt, type ClientAuth, type ClientAuthRequest } from './clientAuth';
+export type { AssertionAlgorithm, AssertionKey, AssertionOptions, PrivateJwk } from './clientAssertion';
+export type { EndpointOptions } from './discovery';
 export { httpTokenSource, type HttpTokenSourceOptions } from './httpTokenSource';
-export { memoryStore, oauth2RefreshSource, type OAuth2RefreshSourceOptions, type RefreshTokenStore } from './oauth2RefreshSource';
+export { localStorageStore, type LocalStorageStoreOptions, type WebLocksLike } from './localStorageStore';
+export { oauth2RefreshSource, type OAuth2RefreshSourceOptions } from './oauth2RefreshSource';
+export { OAuthError, oauthErrorOf } from './oauthError';
+export { memoryStore, type RefreshTokenStore } from './refreshTokenStore';
+export type { AudienceParameter } from './tokenRequest';

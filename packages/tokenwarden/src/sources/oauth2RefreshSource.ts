@@ -1,95 +1,106 @@
-import type { FetchToken, FetchTokenContext, FetchTokenResult } from '../types';
-import { badResponse, errorCodeOf, readJson, serverTimeOf, statusError } from './response';
-
-/**
- * Where the current refresh token lives. Rotation replaces it on every refresh, so it must be
- * written back: to memory (default), `localStorage`, a secure store, a database row...
- * `set(null)` means the grant is gone (signed out).
- */
-export interface RefreshTokenStore {
-  get(): string | null | Promise<string | null>;
-  set(token: string | null): void | Promise<void>;
-}
+import type { FetchToken, FetchTokenContext, FetchTokenResult, TokenKey } from '../types';
+import { none, type ClientAuth } from './clientAuth';
+import { endpointResolver, type EndpointOptions } from './discovery';
+import { createMutex, memoryStore, type RefreshTokenStore } from './refreshTokenStore';
+import { accessTokenOf, addKeyParameters, requestToken, type AudienceParameter } from './tokenRequest';
 
 /** Options of `oauth2RefreshSource`. */
-export interface OAuth2RefreshSourceOptions {
-  /** The authorization server's token endpoint, e.g. `https://auth.example.com/oauth/token`. */
-  tokenEndpoint: string | URL;
-  /** Sent as `client_id` in the body (a public client, RFC 6749 section 2.3). */
+export interface OAuth2RefreshSourceOptions extends EndpointOptions {
   clientId: string;
+  /** How the client authenticates. @default none() (a public client: `client_id` in the body) */
+  clientAuth?: ClientAuth;
   /** Seeds the default in-memory store. Give this or `store`, not both. @default none */
   refreshToken?: string;
-  /** Keeps the rotated refresh token. Give this or `refreshToken`, not both. @default memoryStore(refreshToken) */
+  /**
+   * Keeps the rotated refresh token. Give this or `refreshToken`, not both. Share one store with a
+   * `lock` (memory, `localStorageStore`, `redisRefreshTokenStore`) between holders.
+   * @default memoryStore(refreshToken)
+   */
   store?: RefreshTokenStore;
   /** Sent as `scope` (may narrow the grant, RFC 6749 section 6). @default none: the grant's full scope */
   scope?: string;
+  /** A key's `audience` goes out as RFC 8707 `resource`, or as Auth0's `audience`. @default 'resource' */
+  audienceParameter?: AudienceParameter;
   /** @default globalThis.fetch, looked up at call time */
   fetch?: typeof globalThis.fetch;
   /**
-   * Longest a refresh request may take (ms) before it is abandoned. Callers' own signals never
-   * abort it (see below), so this is what frees a hung connection. @default 30000
+   * Longest a refresh may take (ms), waiting for the store's lock included, before it is abandoned.
+   * Callers' own signals never abort it (see below), so this is what frees a hung connection.
+   * @default 30000
    */
   rotationTimeout?: number;
 }
 
-const WHAT = 'Token endpoint';
-
 /**
- * A `fetchToken` that runs the OAuth 2.0 `refresh_token` grant (RFC 6749 section 6) against any
- * compliant server and resolves `{ token: access_token, serverTime }`.
+ * A `fetchToken` that runs the OAuth 2.0 `refresh_token` grant (RFC 6749 section 6) and resolves
+ * `{ token: access_token, expiresIn: expires_in, serverTime }`, so opaque access tokens work too.
  *
- * - **One token per session, whatever the key**: `template`, `organizationId` and `audience` are
- *   ignored; every key gets the same access token.
- * - **Rotation**: a `refresh_token` in the answer replaces the stored one before the access token
- *   is handed out. Answers without one keep the old token (rotation is optional in the RFC).
- * - **Single flight**: concurrent calls share one request, so a refresh token is never sent twice
- *   at once (which a rotating server treats as theft and answers by revoking the grant). This holds
- *   per source instance; share the instance, or a store that serializes, across callers.
+ * - **Endpoint**: `tokenEndpoint`, or `issuer` (discovered once: OIDC, then RFC 8414).
+ * - **Per key**: a key's `audience` is sent as `resource` (RFC 8707) or `audience`
+ *   (`audienceParameter`); `template` and `organizationId` are ignored.
+ * - **Rotation**: a `refresh_token` in the answer replaces the stored one before the access token is
+ *   handed out. Every rotation runs inside the store's `lock`, so holders sharing a store (sources,
+ *   tabs, processes) never send one refresh token twice; without a `lock`, this source serializes
+ *   its own rotations only.
  * - **Not aborted by callers**: a caller whose `signal` aborts stops waiting, but the request runs
  *   on, because a rotation cut off mid-way loses the new token and the next refresh would look
  *   like reuse. The next call joins it. Only `rotationTimeout` abandons it.
- * - `invalid_grant` (400/401) clears the store and resolves `null` (signed out), unless the store
- *   meanwhile holds a different token (another process rotated): that one is tried once.
- * - Other error answers throw `TokenFetchError` (429/5xx with `retryAfter`); a 2xx without a
- *   string `access_token` throws `InvalidTokenError('bad-response')`; network failures reject
- *   unchanged.
+ * - **Errors**: `invalid_grant` clears the store and resolves `null` (signed out), unless the store
+ *   meanwhile holds a different token (another holder rotated): that one is tried once. Any other
+ *   error answer throws `TokenFetchError` (`status`; an OAuth `error` code is in its `cause`, read it
+ *   with `oauthErrorOf`): `invalid_client` is a configuration error, not a sign-out.
  *
  * @example
- * oauth2RefreshSource({ tokenEndpoint: `${issuer}/oauth/token`, clientId: 'spa', store: localStorageStore('rt') })
+ * oauth2RefreshSource({ issuer: 'https://auth.example.com', clientId: 'spa', store: localStorageStore('app') })
+ * oauth2RefreshSource({ issuer, clientId: 'web', clientAuth: clientSecretPost(secret), store: redisRefreshTokenStore({ redis, key }) })
  */
 export function oauth2RefreshSource(options: OAuth2RefreshSourceOptions): FetchToken {
   if ((options.refreshToken === undefined) === (options.store === undefined)) {
     throw new TypeError('oauth2RefreshSource: pass either refreshToken or store (exactly one)');
   }
   const store = options.store ?? memoryStore(options.refreshToken as string);
-  const endpoint = String(options.tokenEndpoint);
+  const fetchOf = () => options.fetch ?? globalThis.fetch;
+  const resolveEndpoint = endpointResolver(options, fetchOf, 'oauth2RefreshSource');
+  const clientAuth = options.clientAuth ?? none();
   const timeout = options.rotationTimeout ?? 30_000;
-  let inFlight: Promise<FetchTokenResult> | undefined;
+  // Two audiences are two rotations of the same refresh token: they must not overlap either.
+  const localLock = createMutex();
+  const exclusive = <T>(rotation: () => Promise<T>, signal: AbortSignal): Promise<T> =>
+    store.lock ? store.lock(rotation, signal) : localLock(rotation, signal);
+  const inFlight = new Map<string, Promise<FetchTokenResult>>();
 
-  const refreshOnce = async (): Promise<FetchTokenResult> => {
+  const rotate = async (key: TokenKey, signal: AbortSignal): Promise<FetchTokenResult> => {
+    const { tokenEndpoint, issuer } = await resolveEndpoint();
+    let sent = await store.get();
+    for (let attempt = 0; sent !== null && attempt < 2; attempt++) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: sent });
+      addKeyParameters(body, key, options.scope, options.audienceParameter);
+      const answer = await requestToken({ tokenEndpoint, issuer, clientId: options.clientId, clientAuth, body, fetch: fetchOf(), signal });
+      if (answer.kind === 'granted') {
+        const rotated = answer.body['refresh_token'];
+        // Stored before the body is judged: the server has retired the old token either way.
+        if (typeof rotated === 'string' && rotated !== '') await store.set(rotated);
+        return { ...accessTokenOf(answer.body), serverTime: answer.serverTime };
+      }
+      const current = await store.get();
+      if (current !== sent) {
+        // Someone else (a holder of a store without a lock) rotated meanwhile.
+        sent = current;
+        continue;
+      }
+      await store.set(null);
+      return null;
+    }
+    return null;
+  };
+
+  const refreshOnce = async (key: TokenKey): Promise<FetchTokenResult> => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException(`Refresh took longer than ${timeout} ms`, 'TimeoutError')), timeout);
     // A pending refresh must not keep a Node process alive on its own.
     (timer as { unref?: () => void }).unref?.();
     try {
-      let sent = await store.get();
-      for (let attempt = 0; sent !== null && attempt < 2; attempt++) {
-        const answer = await requestGrant(options, endpoint, sent, controller.signal);
-        if (answer.kind === 'granted') {
-          // Stored before the body is judged: the server has retired the old token either way.
-          if (answer.refreshToken !== undefined) await store.set(answer.refreshToken);
-          return { token: accessTokenOf(answer.body), serverTime: answer.serverTime };
-        }
-        const current = await store.get();
-        if (current !== sent) {
-          // Someone else (another tab or process sharing the store) rotated meanwhile.
-          sent = current;
-          continue;
-        }
-        await store.set(null);
-        return null;
-      }
-      return null;
+      return await exclusive(() => rotate(key, controller.signal), controller.signal);
     } finally {
       clearTimeout(timer);
     }
@@ -97,52 +108,18 @@ export function oauth2RefreshSource(options: OAuth2RefreshSourceOptions): FetchT
 
   return (context: FetchTokenContext): Promise<FetchTokenResult> => {
     if (context.signal.aborted) return Promise.reject(context.signal.reason as unknown);
-    const flight = (inFlight ??= refreshOnce().finally(() => {
-      if (inFlight === flight) inFlight = undefined;
-    }));
+    const key: TokenKey = { audience: context.audience };
+    const id = context.audience ?? '';
+    let flight = inFlight.get(id);
+    if (!flight) {
+      const started = refreshOnce(key).finally(() => {
+        if (inFlight.get(id) === started) inFlight.delete(id);
+      });
+      flight = started;
+      inFlight.set(id, started);
+    }
     return untilAborted(flight, context.signal);
   };
-}
-
-type GrantAnswer =
-  | { kind: 'granted'; body: Record<string, unknown> | undefined; refreshToken: string | undefined; serverTime: number | undefined }
-  | { kind: 'invalid-grant' };
-
-async function requestGrant(options: OAuth2RefreshSourceOptions, endpoint: string, refreshToken: string, signal: AbortSignal): Promise<GrantAnswer> {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: options.clientId });
-  if (options.scope !== undefined) body.set('scope', options.scope);
-  const response = await fetchImpl(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: body.toString(),
-    signal,
-  });
-  const json = await readJson(response);
-  if (!response.ok) {
-    if ((response.status === 400 || response.status === 401) && errorCodeOf(json) === 'invalid_grant') return { kind: 'invalid-grant' };
-    throw statusError(response, WHAT, json);
-  }
-  const fields = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  const rotated = fields?.['refresh_token'];
-  return {
-    kind: 'granted',
-    body: fields,
-    refreshToken: typeof rotated === 'string' && rotated !== '' ? rotated : undefined,
-    serverTime: serverTimeOf(response),
-  };
-}
-
-function accessTokenOf(body: Record<string, unknown> | undefined): string {
-  if (body === undefined) throw badResponse(WHAT, 'the body is not a JSON object');
-  const accessToken = body['access_token'];
-  if (typeof accessToken !== 'string' || accessToken === '') throw badResponse(WHAT, 'the body has no string "access_token"');
-  const tokenType = body['token_type'];
-  // Missing is tolerated (some servers omit it); any other type (DPoP, MAC) needs more than a bearer header.
-  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw badResponse(WHAT, 'the token_type is not Bearer');
-  }
-  return accessToken;
 }
 
 /** Waits for `promise`, or rejects with the signal's reason as soon as it aborts (the promise runs on). */
@@ -163,19 +140,4 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/**
- * The default store: the refresh token in a closure, gone with the page or process.
- *
- * @example
- * const store = memoryStore(initialRefreshToken);
- * const source = oauth2RefreshSource({ tokenEndpoint, clientId, store });
- */
-export function memoryStore(initial: string | null): RefreshTokenStore {
-  let token = initial;
-  return {
-    get: () => token,
-    set: (next) => {
-      token = next;
-    },
-  };
-}
+export { memoryStore, type RefreshTokenStore };

@@ -48,15 +48,26 @@ export function errorCodeOf(body: unknown): string | undefined {
 }
 
 /**
- * A `TokenFetchError` for a failed answer. An HTTP-date `Retry-After` is measured against the
- * server's own `Date` when it sent one, so a skewed local clock does not stretch or cut the wait.
+ * When a failed answer says to come back. An HTTP-date `Retry-After` is measured against the
+ * server's own `Date` when it sent one; without one it stays a date (`retryAt`, server clock) for
+ * the client to measure against the server clock it learned, never the local clock.
  */
-export function statusError(response: Response, what: string, body: unknown): TokenFetchError {
+export function retryTimingOf(response: Response): { retryAfter: number | undefined; retryAt: number | undefined } {
+  const value = response.headers.get('retry-after');
   const serverTime = serverTimeOf(response);
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'), serverTime ?? Date.now());
+  if (serverTime !== undefined || value === null || /^\s*\d+\s*$/.test(value)) {
+    return { retryAfter: parseRetryAfter(value, serverTime ?? 0), retryAt: undefined };
+  }
+  const at = Date.parse(value);
+  return { retryAfter: undefined, retryAt: Number.isNaN(at) ? undefined : at };
+}
+
+/** A `TokenFetchError` for a failed answer, with its `Retry-After` and OAuth `error` code. */
+export function statusError(response: Response, what: string, body: unknown): TokenFetchError {
   const code = errorCodeOf(body);
   return new TokenFetchError(response.status, {
-    retryAfter,
+    ...retryTimingOf(response),
+    oauthError: code,
     message: `${what} answered ${response.status}${code ? ` (${code})` : ''}`,
   });
 }

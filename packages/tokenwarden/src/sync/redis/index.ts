@@ -9,3 +9,5 @@ export {
 export type { RedisCoordinatorOptions } from './redisCoordinator';
 export { RedisCoordinatorError } from './redisCoordinatorError';
 export type { RedisArgument, RedisClient, RedisScriptCommands, RedisSubscriberConnection } from './redisClient';
+export { redisRefreshTokenStore } from './redisRefreshTokenStore';
+export type { RedisRefreshTokenStoreOptions } from './redisRefreshTokenStore';
