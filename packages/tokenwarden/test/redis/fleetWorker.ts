@@ -10,6 +10,7 @@ import { createTokenClient } from '../../src/client';
 import { defaultRefreshMargin } from '../../src/timing';
 import { redisCoordinator } from '../../src/sync/redis';
 import type { FetchTokenContext, TokenEvent } from '../../src/types';
+import { onAnyEngine } from './engineCompat';
 import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
 
 function send(message: WorkerMessage): void {
@@ -56,14 +57,14 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     fetchToken,
     minValidity: config.minValidity,
     refreshMargin: margin,
-    coordinator: redisCoordinator({
+    coordinator: onAnyEngine(redisCoordinator({
       redis,
       namespace: config.namespace,
       lockTtl: config.lockTtl,
       waitTimeout: config.waitTimeout,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
       refreshMargin: margin,
-    }),
+    })),
   });
   // Per key: when its current token stops being served. A successor arriving later came too late.
   const cutoffs = new Map<string | undefined, number>();
@@ -71,7 +72,9 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     if (event.type === 'token') {
       const previous = cutoffs.get(event.key.template);
       if (previous !== undefined && Date.now() > previous) counters.late++;
-      cutoffs.set(event.key.template, event.claims.exp * 1000 - config.minValidity * 1000);
+      // `expiresAt` on an engine with token records, the JWT's `exp` before.
+      const expiresAt = (event as { expiresAt?: number }).expiresAt ?? (event.claims?.exp ?? 0) * 1000;
+      cutoffs.set(event.key.template, expiresAt - config.minValidity * 1000);
       return;
     }
     if (event.type !== 'coordinator-degraded') return;

@@ -4,6 +4,7 @@ import { createTokenClient, type TokenClientOptions } from '../../src/client';
 import { type RedisCoordinatorOptions, redisCoordinator } from '../../src/sync/redis';
 import type { FetchTokenContext, TimerProvider, TokenEvent } from '../../src/types';
 import { fakeNetwork, freshJwt, noWake } from '../helpers';
+import { onAnyEngine } from './engineCompat';
 
 /** An ioredis client on the test server that reconnects quickly, connected before it is returned. */
 export async function connectRedis(port: number, options: RedisOptions = {}): Promise<Redis> {
@@ -40,7 +41,7 @@ export function createInstance(name: string, redis: Redis, namespace: string, op
     fetchToken,
     network: fakeNetwork(),
     wake: noWake,
-    coordinator: redisCoordinator({ redis, namespace, ...options.coordinator }),
+    coordinator: onAnyEngine(redisCoordinator({ redis, namespace, ...options.coordinator })),
     ...options.client,
   });
   const events: TokenEvent[] = [];

@@ -18,7 +18,7 @@ export interface RedisSubscriberConnection {
   unsubscribe(...channels: string[]): Promise<unknown>;
   // Matches Node's EventEmitter signature, which is what ioredis exposes.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  on(event: 'message' | 'ready' | 'error', listener: (...args: any[]) => void): unknown;
+  on(event: 'message' | 'ready' | 'error' | 'close' | 'end', listener: (...args: any[]) => void): unknown;
   quit(): Promise<unknown>;
   disconnect(): void;
 }

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { freshJwt, makeJwt } from '../../../test/helpers';
 import { type Instance, connectRedis, countClaims, createInstance, manualTimers, origin, ready } from '../../../test/redis/instances';
 import { type RedisServer, startRedisServer } from '../../../test/redis/redisServer';
-import type { CoordinatorHost, TokenEvent } from '../../types';
+import type { CoordinatorHost, SharedToken, TokenEvent, TokenRecord } from '../../types';
 import { redisCoordinator } from './redisCoordinator';
 import { redisNames } from './redisNames';
 import { CLAIM, INVALIDATE, PUBLISH, RELEASE, scriptSha } from './scripts';
@@ -62,8 +62,8 @@ function recordingHost(minValidity = 5): CoordinatorHost & { offered: string[]; 
     offered: [] as string[],
     signOuts: 0,
     events: [] as TokenEvent[],
-    offer: (_key: unknown, token: string) => {
-      host.offered.push(token);
+    offer: (_key: unknown, token: string | SharedToken) => {
+      host.offered.push(typeof token === 'string' ? token : token.token);
       return true;
     },
     signOut: () => {
@@ -77,6 +77,18 @@ function recordingHost(minValidity = 5): CoordinatorHost & { offered: string[]; 
   return host;
 }
 
+/** The record the engine publishes for a JWT (times in ms, as the server stated them). */
+function recordOf(token: string): TokenRecord {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { iat: number; exp: number };
+  return { token, issuedAt: claims.iat * 1000, expiresAt: claims.exp * 1000 };
+}
+
+/** The hash a shared token is stored as: epoch, token and its timing (ms). */
+function storedAs(epoch: number, token: string): Record<string, string> {
+  const { issuedAt, expiresAt } = recordOf(token);
+  return { epoch: String(epoch), token, exp: String(expiresAt), iat: String(issuedAt) };
+}
+
 function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -88,12 +100,12 @@ function deferred<T>() {
 }
 
 describe('shared store', () => {
-  it('stores a fetched token with PX = remaining validity - minValidity, holding only the epoch and the JWT', async () => {
+  it('stores a fetched token with PX = remaining validity - minValidity, holding only the epoch, the token and its timing', async () => {
     const ns = freshNamespace();
     const a = await instance('a', ns);
     const token = await a.client.getToken();
     const stored = await storedToken(ns);
-    expect(stored).toEqual({ epoch: '0', jwt: token });
+    expect(stored).toEqual(storedAs(0, token as string));
     const pttl = await admin.pttl(redisNames('', ns).token({}));
     // 60 s token, minValidity 5 s: at most 55 s, minus the time the test took.
     expect(pttl).toBeLessThanOrEqual(55_000);
@@ -142,7 +154,7 @@ describe('shared store', () => {
     const token = await b.client.getToken();
     expect(origin(token)).toBe('b:1');
     expect(b.events).toContainEqual(expect.objectContaining({ type: 'token', origin: 'coordinator', token: due }));
-    expect((await storedToken(ns)).jwt).toBe(token);
+    expect((await storedToken(ns)).token).toBe(token);
   });
 
   it('monotonic: an announced token staler than the cached one does not replace it', async () => {
@@ -366,7 +378,7 @@ describe('sign-out and revocation (namespace epoch)', () => {
     const after = await c.client.getToken();
     expect(after).not.toBe(before);
     expect(origin(after)).toBe('c:1');
-    expect(await storedToken(ns)).toEqual({ epoch: '1', jwt: after });
+    expect(await storedToken(ns)).toEqual(storedAs(1, after as string));
   });
 
   it('an instance that missed the announcement learns the sign-out from Redis, and its old-epoch token is not stored', async () => {
@@ -378,7 +390,7 @@ describe('sign-out and revocation (namespace epoch)', () => {
       (await link.acquire({}, new AbortController().signal))();
       // A sign-out elsewhere whose announcement this instance never heard (e.g. Redis was away).
       await admin.incr(names.epoch);
-      link.publish({}, freshJwt(60, { n: 'old-session' }));
+      link.publish({}, recordOf(freshJwt(60, { n: 'old-session' })));
       await vi.waitFor(() => expect(host.signOuts).toBe(1), { interval: 5 });
       expect(await admin.exists(names.token({}))).toBe(0);
     } finally {
@@ -396,7 +408,7 @@ describe('sign-out and revocation (namespace epoch)', () => {
     await vi.waitFor(async () => expect(await admin.get(names.epoch)).toBe('2'), { interval: 5 });
     await admin.del(names.epoch, names.token({}));
     const token = await a.client.getToken();
-    expect(await storedToken(ns)).toEqual({ epoch: '2', jwt: token });
+    expect(await storedToken(ns)).toEqual(storedAs(2, token as string));
     expect(await admin.get(names.epoch)).toBe('2');
   });
 });
@@ -549,7 +561,7 @@ describe('no raw token leaves through errors', () => {
       const token = makeJwt({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, secret: 'do-not-log' });
       vi.spyOn(redis, 'evalsha').mockRejectedValue(Object.assign(new Error('ERR boom'), { command: { name: 'evalsha', args: [token] } }));
       vi.spyOn(redis, 'eval').mockRejectedValue(Object.assign(new Error('ERR boom'), { command: { name: 'eval', args: [token] } }));
-      link.publish({}, token);
+      link.publish({}, recordOf(token));
       await vi.waitFor(() => expect(host.events).toHaveLength(1), { interval: 5 });
       const error = (host.events[0] as { error: Error & { cause?: unknown } }).error;
       expect(error.message).toContain('ERR boom');
