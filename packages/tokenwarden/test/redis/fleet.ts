@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultRefreshMargin } from '../../src/timing';
-import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
+import { type FleetCounters, type FleetWorkerConfig, LATENCY_BUCKETS, type ParentMessage, type WorkerMessage } from './fleetProtocol';
 
 const WORKER = fileURLToPath(new URL('./fleetWorker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -19,10 +19,31 @@ export type FleetOptions = Omit<FleetWorkerConfig, 'index' | 'earlierBy'> & {
   crasherEarlierBy?: number;
 };
 
-export const EMPTY_COUNTERS: FleetCounters = { fetches: 0, reads: 0, failures: 0, gaps: 0, late: 0, degraded: 0, hung: 0 };
+export const EMPTY_COUNTERS: FleetCounters = {
+  fetches: 0,
+  reads: 0,
+  failures: 0,
+  gaps: 0,
+  late: 0,
+  degraded: 0,
+  hung: 0,
+  latency: LATENCY_BUCKETS.map(() => 0),
+};
+
+/** The p-th percentile (0..1) of the reads counted in a histogram, as its bucket's upper bound (ms). */
+export function percentile(latency: number[], p: number): number {
+  const total = latency.reduce((sum, count) => sum + count, 0);
+  let seen = 0;
+  for (const [index, count] of latency.entries()) {
+    seen += count;
+    if (seen >= p * total) return LATENCY_BUCKETS[index] as number;
+  }
+  return 0;
+}
 
 export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
+    latency: a.latency.map((count, index) => count + (b.latency[index] ?? 0)),
     fetches: a.fetches + b.fetches,
     reads: a.reads + b.reads,
     failures: a.failures + b.failures,
@@ -35,6 +56,7 @@ export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
 
 export function subtractCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
+    latency: a.latency.map((count, index) => count - (b.latency[index] ?? 0)),
     fetches: a.fetches - b.fetches,
     reads: a.reads - b.reads,
     failures: a.failures - b.failures,
@@ -78,6 +100,11 @@ export interface Fleet {
   /** SIGKILL, like a crashed host. */
   kill(index: number): void;
   isAlive(index: number): boolean;
+  /**
+   * Every live instance starts a new client in `namespace` at the same moment and reads every key
+   * once: the fleet's cold start. Resolves with the token requests (and failed reads) of all of them.
+   */
+  coldStart(namespace: string): Promise<{ fetches: number; failures: number }>;
   /** Resolves on an instance's next report that satisfies `until`. */
   watch(index: number, until: (counters: FleetCounters) => boolean, timeout: number): Promise<FleetCounters>;
   stop(): Promise<void>;
@@ -112,7 +139,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         if (message.type === 'ready') {
           clearTimeout(timer);
           resolve();
-        } else {
+        } else if (message.type === 'report') {
           worker.last = message.counters;
         }
         for (const listener of [...listeners]) listener(message);
@@ -194,6 +221,27 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       });
       const perInstance = workers.map((worker) => ({ ...worker.last }));
       return { at, perInstance, total: perInstance.reduce(addCounters, { ...EMPTY_COUNTERS }) };
+    },
+    async coldStart(namespace) {
+      const live = workers.filter((worker) => worker.alive);
+      const results = await new Promise<{ fetches: number; failures: number }[]>((resolve, reject) => {
+        const answers: { fetches: number; failures: number }[] = [];
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error('cold start did not finish'));
+        }, REPORT_TIMEOUT);
+        const listener = (message: WorkerMessage) => {
+          if (message.type !== 'cold') return;
+          answers.push({ fetches: message.fetches, failures: message.failures });
+          if (answers.length < live.length) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(answers);
+        };
+        listeners.add(listener);
+        for (const worker of live) post(worker, { type: 'cold', namespace });
+      });
+      return results.reduce((sum, next) => ({ fetches: sum.fetches + next.fetches, failures: sum.failures + next.failures }), { fetches: 0, failures: 0 });
     },
     hang(index) {
       post(workers[index] as Worker, { type: 'hang' });

@@ -5,13 +5,13 @@
  * counters to the parent over IPC. On `hang`, its token source stops answering (a refresher stuck
  * mid-request, about to be killed while holding locks).
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createTokenClient } from '../../src/client';
 import { defaultRefreshMargin } from '../../src/timing';
 import { redisCoordinator } from '../../src/sync/redis';
 import type { FetchTokenContext, TokenEvent } from '../../src/types';
 import { onAnyEngine } from './engineCompat';
-import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
+import { type FleetCounters, type FleetWorkerConfig, LATENCY_BUCKETS, type ParentMessage, type WorkerMessage } from './fleetProtocol';
 
 function send(message: WorkerMessage): void {
   // The runner may be gone already (then 'disconnect' ends this process).
@@ -29,18 +29,40 @@ function mint(ttl: number, template: string | undefined, serial: number, instanc
 }
 
 async function run(config: FleetWorkerConfig): Promise<void> {
-  const counters: FleetCounters = { fetches: 0, reads: 0, failures: 0, gaps: 0, late: 0, degraded: 0, hung: 0 };
+  const counters: FleetCounters = {
+    fetches: 0,
+    reads: 0,
+    failures: 0,
+    gaps: 0,
+    late: 0,
+    degraded: 0,
+    hung: 0,
+    latency: LATENCY_BUCKETS.map(() => 0),
+  };
   let hanging = false;
   let serial = 0;
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port: config.redisPort,
-    lazyConnect: true,
-    // Back within half a second of Redis returning.
-    retryStrategy: (times) => Math.min(times * 50, 500),
-  });
-  redis.on('error', () => undefined);
-  await redis.connect();
+  let redis: Redis | Cluster;
+  if (config.clusterNodes) {
+    redis = new Cluster(config.clusterNodes, {
+      // Find the promoted replica quickly after a failover.
+      clusterRetryStrategy: () => 100,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+    });
+    redis.on('error', () => undefined);
+    await new Promise<void>((resolve) => (redis as Cluster).once('ready', () => resolve()));
+  } else {
+    const single = new Redis({
+      host: '127.0.0.1',
+      port: config.redisPort,
+      lazyConnect: true,
+      // Back within half a second of Redis returning.
+      retryStrategy: (times) => Math.min(times * 50, 500),
+    });
+    single.on('error', () => undefined);
+    await single.connect();
+    redis = single;
+  }
 
   // The crasher refreshes a little earlier than the others, so it is the one holding the locks.
   const margin = config.earlierBy ? (ttl: number) => defaultRefreshMargin(ttl) + config.earlierBy! / 1000 : defaultRefreshMargin;
@@ -53,6 +75,25 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     }
     return mint(config.ttl, context.template, ++serial, config.index);
   };
+  const clientIn = (namespace: string, onFetch: () => void = () => undefined) =>
+    createTokenClient({
+      fetchToken: async (context: FetchTokenContext) => {
+        onFetch();
+        return mint(config.ttl, context.template, ++serial, config.index);
+      },
+      minValidity: config.minValidity,
+      refreshMargin: margin,
+      coordinator: onAnyEngine(
+        redisCoordinator({
+          redis,
+          namespace,
+          lockTtl: config.lockTtl,
+          waitTimeout: config.waitTimeout,
+          ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+          refreshMargin: margin,
+        }),
+      ),
+    });
   const client = createTokenClient({
     fetchToken,
     minValidity: config.minValidity,
@@ -89,6 +130,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
   const readOne = async (template: string, i: number) => {
     // A key served before and not servable now: its refresh missed the cutoff.
     if (served[i] && client.peekToken({ template }) === null) counters.gaps++;
+    const started = performance.now();
     try {
       const token = await client.getToken({ template });
       if (token === null) counters.failures++;
@@ -96,6 +138,9 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     } catch {
       counters.failures++;
     }
+    const took = performance.now() - started;
+    const bucket = LATENCY_BUCKETS.findIndex((bound) => took <= bound);
+    counters.latency[bucket] = (counters.latency[bucket] ?? 0) + 1;
     counters.reads++;
   };
 
@@ -116,6 +161,25 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     const message = raw as ParentMessage;
     if (message.type === 'report') send({ type: 'report', index: config.index, counters: { ...counters } });
     else if (message.type === 'hang') hanging = true;
+    else if (message.type === 'cold') {
+      // The fleet's cold start in a namespace nobody used yet: one request per key is the goal.
+      let fetches = 0;
+      let failures = 0;
+      const cold = clientIn(message.namespace, () => fetches++);
+      void Promise.all(
+        templates.map((template) =>
+          cold.getToken({ template }).then(
+            (token) => {
+              if (token === null) failures++;
+            },
+            () => failures++,
+          ),
+        ),
+      ).then(() => {
+        cold.destroy();
+        send({ type: 'cold', index: config.index, fetches, failures });
+      });
+    }
     else if (message.type === 'stop') {
       stopped = true;
       send({ type: 'report', index: config.index, counters: { ...counters } });
