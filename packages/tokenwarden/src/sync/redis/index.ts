@@ -9,3 +9,5 @@ export {
 export type { RedisCoordinatorOptions } from './redisCoordinator';
 export { RedisCoordinatorError } from './redisCoordinatorError';
 export type { RedisArgument, RedisClient, RedisScriptCommands, RedisSubscriberConnection } from './redisClient';
+export { nodeRedisClient } from './nodeRedisClient';
+export type { NodeRedisLike } from './nodeRedisClient';

@@ -16,8 +16,8 @@ const fakeRedis = { eval: vi.fn(), evalsha: vi.fn(), duplicate: vi.fn() } as unk
 
 describe('redisCoordinator options', () => {
   it.each([
-    ['no client', { namespace: 'a' }, /ioredis client/],
-    ['a client without scripts', { redis: { duplicate() {} }, namespace: 'a' }, /ioredis client/],
+    ['no client', { namespace: 'a' }, /ioredis or node-redis client/],
+    ['a client without scripts', { redis: { duplicate() {} }, namespace: 'a' }, /ioredis or node-redis client/],
     ['an empty namespace', { redis: fakeRedis, namespace: '' }, /non-empty namespace/],
     ['a negative timeout', { redis: fakeRedis, namespace: 'a', timeout: -1 }, /timeout/],
     ['a fractional lockTtl (PX takes whole ms)', { redis: fakeRedis, namespace: 'a', lockTtl: 1.5 }, /lockTtl/],
