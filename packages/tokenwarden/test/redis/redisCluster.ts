@@ -30,6 +30,11 @@ export interface RedisCluster {
   masterOf(key: string): Promise<number>;
   /** SIGKILL one node (a lost host). */
   kill(port: number): Promise<void>;
+  /**
+   * Starts a killed node again with its cluster state: it rejoins as a replica of the master that
+   * took over, and resolves once every master has a synced replica again (ready for another failover).
+   */
+  revive(port: number): Promise<void>;
   /** Resolves once every live node reports `cluster_state:ok` and `key`'s slot has a live master. */
   waitHealthy(key?: string): Promise<void>;
   dispose(): Promise<void>;
@@ -113,6 +118,7 @@ function killAndWait(child: ChildProcess): Promise<void> {
 export async function startRedisCluster(): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwarden-cluster-'));
   const children = new Map<number, ChildProcess>();
+  const busPorts = new Map<number, number>();
   const dispose = async () => {
     await Promise.all([...children.values()].map(killAndWait));
     children.clear();
@@ -126,6 +132,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         while (busPort === port) busPort = await freePort();
         try {
           children.set(port, await launch(port, busPort, dir));
+          busPorts.set(port, busPort);
           break;
         } catch (error) {
           if (attempt >= 3) throw error;
@@ -160,6 +167,18 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     throw new Error(`no live master serves the slot of ${key}`);
   };
 
+  // Every replica has finished its sync (else it could not take over from its master).
+  const replicasSynced = async () => {
+    const giveUpAt = Date.now() + STATE_TIMEOUT;
+    for (;;) {
+      const infos = live().map((port) => cli(port, 'INFO', 'replication'));
+      const replicas = infos.filter((info) => info.includes('role:slave'));
+      if (replicas.length === 3 && replicas.every((info) => info.includes('master_link_status:up'))) return;
+      if (Date.now() > giveUpAt) throw new Error('Redis Cluster replicas did not sync');
+      await pause(100);
+    }
+  };
+
   const cluster: RedisCluster = {
     nodes: [...children.keys()].map((port) => ({
       port,
@@ -173,6 +192,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     async kill(port) {
       const child = children.get(port);
       if (child) await killAndWait(child);
+    },
+    async revive(port) {
+      const child = children.get(port);
+      if (child && child.exitCode === null && child.signalCode === null) return;
+      children.set(port, await launch(port, busPorts.get(port) as number, dir));
+      await cluster.waitHealthy();
+      await replicasSynced();
     },
     async waitHealthy(key) {
       const giveUpAt = Date.now() + STATE_TIMEOUT;
@@ -194,17 +220,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     dispose,
   };
   await cluster.waitHealthy();
-  // Every replica has finished its first sync (else it could not take over from its master).
-  const giveUpAt = Date.now() + STATE_TIMEOUT;
-  for (;;) {
-    const infos = live().map((port) => cli(port, 'INFO', 'replication'));
-    const replicas = infos.filter((info) => info.includes('role:slave'));
-    if (replicas.length === 3 && replicas.every((info) => info.includes('master_link_status:up'))) break;
-    if (Date.now() > giveUpAt) {
-      await dispose();
-      throw new Error('Redis Cluster replicas did not sync');
-    }
-    await pause(100);
+  try {
+    await replicasSynced();
+  } catch (error) {
+    await dispose();
+    throw error;
   }
   return cluster;
 }
