@@ -28,6 +28,8 @@ export const EMPTY_COUNTERS: FleetCounters = {
   degraded: 0,
   hung: 0,
   latency: LATENCY_BUCKETS.map(() => 0),
+  commands: 0,
+  heapUsed: 0,
 };
 
 /** The p-th percentile (0..1) of the reads counted in a histogram, as its bucket's upper bound (ms). */
@@ -44,6 +46,8 @@ export function percentile(latency: number[], p: number): number {
 export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
     latency: a.latency.map((count, index) => count + (b.latency[index] ?? 0)),
+    commands: a.commands + b.commands,
+    heapUsed: a.heapUsed + b.heapUsed,
     fetches: a.fetches + b.fetches,
     reads: a.reads + b.reads,
     failures: a.failures + b.failures,
@@ -57,6 +61,8 @@ export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
 export function subtractCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
     latency: a.latency.map((count, index) => count - (b.latency[index] ?? 0)),
+    commands: a.commands - b.commands,
+    heapUsed: a.heapUsed - b.heapUsed,
     fetches: a.fetches - b.fetches,
     reads: a.reads - b.reads,
     failures: a.failures - b.failures,
@@ -130,7 +136,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const listeners = new Set<(message: WorkerMessage) => void>();
   const workers: Worker[] = [];
   for (let index = 0; index < options.instances; index++) {
-    const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = ['--import', 'tsx', ...(options.measureHeap ? ['--expose-gc'] : [])];
+    const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker: Worker = { index, child, alive: true, last: { ...EMPTY_COUNTERS }, ready: Promise.resolve() };
     worker.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`fleet instance ${index} not ready within ${READY_TIMEOUT} ms`)), READY_TIMEOUT);

@@ -21,6 +21,8 @@ export interface FleetWorkerConfig {
   timeout?: number;
   /** Refresh this many ms before the others (the crasher, so it is the one holding locks). */
   earlierBy?: number;
+  /** Collect garbage before each report, so `heapUsed` is live memory (needs --expose-gc). */
+  measureHeap?: boolean;
 }
 
 export interface FleetCounters {
@@ -40,10 +42,14 @@ export interface FleetCounters {
   hung: number;
   /** `getToken()` durations: how many fell in each of {@link LATENCY_BUCKETS} (ms, upper bounds). */
   latency: number[];
+  /** Scripts sent to Redis (EVAL/EVALSHA): every Redis step of the coordinator is one. */
+  commands: number;
+  /** Heap in use (bytes) at the report, after a GC when the worker runs with --expose-gc. */
+  heapUsed: number;
 }
 
 /** Upper bounds (ms) of the latency histogram's buckets; the last one catches the rest. */
-export const LATENCY_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 1_000, 2_000, 5_000, Number.POSITIVE_INFINITY];
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 1_000, 2_000, 5_000, Number.POSITIVE_INFINITY];
 
 export type ParentMessage =
   | { type: 'start'; config: FleetWorkerConfig }

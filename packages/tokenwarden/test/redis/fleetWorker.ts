@@ -38,6 +38,8 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     degraded: 0,
     hung: 0,
     latency: LATENCY_BUCKETS.map(() => 0),
+    commands: 0,
+    heapUsed: 0,
   };
   let hanging = false;
   let serial = 0;
@@ -63,6 +65,21 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     await single.connect();
     redis = single;
   }
+
+  // Every coordinator step is one script: count them (commands per key per cycle in the bench).
+  for (const method of ['evalsha', 'eval'] as const) {
+    const original = (redis[method] as (...args: unknown[]) => Promise<unknown>).bind(redis);
+    (redis as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counters.commands++;
+      return original(...args);
+    };
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const report = (): FleetCounters => {
+    if (config.measureHeap && gc) gc();
+    counters.heapUsed = process.memoryUsage().heapUsed;
+    return { ...counters, latency: [...counters.latency] };
+  };
 
   // The crasher refreshes a little earlier than the others, so it is the one holding the locks.
   const margin = config.earlierBy ? (ttl: number) => defaultRefreshMargin(ttl) + config.earlierBy! / 1000 : defaultRefreshMargin;
@@ -159,7 +176,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
 
   process.on('message', (raw) => {
     const message = raw as ParentMessage;
-    if (message.type === 'report') send({ type: 'report', index: config.index, counters: { ...counters } });
+    if (message.type === 'report') send({ type: 'report', index: config.index, counters: report() });
     else if (message.type === 'hang') hanging = true;
     else if (message.type === 'cold') {
       // The fleet's cold start in a namespace nobody used yet: one request per key is the goal.
