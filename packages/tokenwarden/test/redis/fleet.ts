@@ -30,6 +30,7 @@ export const EMPTY_COUNTERS: FleetCounters = {
   latency: LATENCY_BUCKETS.map(() => 0),
   commands: 0,
   heapUsed: 0,
+  serverGaps: 0,
 };
 
 /** The p-th percentile (0..1) of the reads counted in a histogram, as its bucket's upper bound (ms). */
@@ -48,6 +49,7 @@ export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
     latency: a.latency.map((count, index) => count + (b.latency[index] ?? 0)),
     commands: a.commands + b.commands,
     heapUsed: a.heapUsed + b.heapUsed,
+    serverGaps: a.serverGaps + b.serverGaps,
     fetches: a.fetches + b.fetches,
     reads: a.reads + b.reads,
     failures: a.failures + b.failures,
@@ -63,6 +65,7 @@ export function subtractCounters(a: FleetCounters, b: FleetCounters): FleetCount
     latency: a.latency.map((count, index) => count - (b.latency[index] ?? 0)),
     commands: a.commands - b.commands,
     heapUsed: a.heapUsed - b.heapUsed,
+    serverGaps: a.serverGaps - b.serverGaps,
     fetches: a.fetches - b.fetches,
     reads: a.reads - b.reads,
     failures: a.failures - b.failures,

@@ -21,6 +21,8 @@ export interface FleetWorkerConfig {
   timeout?: number;
   /** Refresh this many ms before the others (the crasher, so it is the one holding locks). */
   earlierBy?: number;
+  /** The token server's clock runs this many ms ahead of the instances' (negative: behind). */
+  serverSkew?: number;
   /** Collect garbage before each report, so `heapUsed` is live memory (needs --expose-gc). */
   measureHeap?: boolean;
 }
@@ -46,6 +48,8 @@ export interface FleetCounters {
   commands: number;
   /** Heap in use (bytes) at the report, after a GC when the worker runs with --expose-gc. */
   heapUsed: number;
+  /** Tokens returned with less than `minValidity` left by the token server's clock (only with `serverSkew`). */
+  serverGaps: number;
 }
 
 /** Upper bounds (ms) of the latency histogram's buckets; the last one catches the rest. */

@@ -9,7 +9,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createTokenClient } from '../../src/client';
 import { defaultRefreshMargin } from '../../src/timing';
 import { redisCoordinator } from '../../src/sync/redis';
-import type { FetchTokenContext, TokenEvent } from '../../src/types';
+import type { FetchTokenContext, FetchTokenResult, TokenEvent } from '../../src/types';
 import { onAnyEngine } from './engineCompat';
 import { type FleetCounters, type FleetWorkerConfig, LATENCY_BUCKETS, type ParentMessage, type WorkerMessage } from './fleetProtocol';
 
@@ -25,13 +25,18 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** The token server's clock: the local one, or ahead/behind it by `serverSkew` ms. */
+let serverSkew = 0;
+const serverNow = () => Date.now() + serverSkew;
+
 function mint(ttl: number, template: string | undefined, serial: number, instance: number): string {
-  const iat = Math.floor(Date.now() / 1000);
+  const iat = Math.floor(serverNow() / 1000);
   const claims = { sub: 'fleet', iat, exp: iat + ttl, tpl: template ?? null, n: `${instance}:${serial}` };
   return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.c2ln`;
 }
 
 async function run(config: FleetWorkerConfig): Promise<void> {
+  serverSkew = config.serverSkew ?? 0;
   const counters: FleetCounters = {
     fetches: 0,
     reads: 0,
@@ -43,6 +48,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     latency: LATENCY_BUCKETS.map(() => 0),
     commands: 0,
     heapUsed: 0,
+    serverGaps: 0,
   };
   let hanging = false;
   let serial = 0;
@@ -86,14 +92,16 @@ async function run(config: FleetWorkerConfig): Promise<void> {
 
   // The crasher refreshes a little earlier than the others, so it is the one holding the locks.
   const margin = config.earlierBy ? (ttl: number) => defaultRefreshMargin(ttl) + config.earlierBy! / 1000 : defaultRefreshMargin;
-  const fetchToken = async (context: FetchTokenContext): Promise<string> => {
+  const fetchToken = async (context: FetchTokenContext): Promise<FetchTokenResult> => {
     counters.fetches++;
     if (hanging) {
       counters.hung++;
       send({ type: 'report', index: config.index, counters: { ...counters } });
-      return new Promise<string>(() => undefined);
+      return new Promise<FetchTokenResult>(() => undefined);
     }
-    return mint(config.ttl, context.template, ++serial, config.index);
+    const token = mint(config.ttl, context.template, ++serial, config.index);
+    // With a skewed token server, say what time it is there (as an HTTP Date header would).
+    return config.serverSkew === undefined ? token : { token, serverTime: serverNow() };
   };
   const clientIn = (namespace: string, onFetch: () => void = () => undefined) =>
     createTokenClient({
@@ -154,7 +162,14 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     try {
       const token = await client.getToken({ template });
       if (token === null) counters.failures++;
-      else served[i] = true;
+      else {
+        served[i] = true;
+        // Judged by the token server's clock, not the client's: strictly below the cutoff?
+        if (config.serverSkew !== undefined) {
+          const { exp } = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { exp: number };
+          if (exp * 1000 - serverNow() < config.minValidity * 1000) counters.serverGaps++;
+        }
+      }
     } catch (error) {
       counters.failures++;
       // FLEET_DEBUG=1 names the failures (type and code only, never a token).
