@@ -21,7 +21,8 @@ function isCluster(redis: NodeRedisLike): boolean {
 }
 
 /**
- * A node-redis connection in the shape of an ioredis subscriber: `message(channel, message)`,
+ * A node-redis connection in the shape of an ioredis subscriber: `message(channel, message)` (and
+ * `smessage` for sharded pub/sub),
  * `ready` when (re)connected, `close` when the connection is lost (node-redis says `reconnecting`),
  * `end`, `error`. node-redis resubscribes by itself after a reconnect.
  */
@@ -29,6 +30,8 @@ function subscriberOf(connection: {
   connect(): Promise<unknown>;
   subscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
   unsubscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
+  sSubscribe?(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
+  sUnsubscribe?(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
   on(event: string, listener: Listener): unknown;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
@@ -40,6 +43,7 @@ function subscriberOf(connection: {
     for (const listener of [...(listeners.get(event) ?? [])]) listener(...args);
   };
   const onMessage = (message: string, channel: string) => emit('message', channel, message);
+  const onShardMessage = (message: string, channel: string) => emit('smessage', channel, message);
   connection.on('error', (error) => emit('error', error));
   connection.on(cluster ? 'connect' : 'ready', () => emit('ready'));
   connection.on(cluster ? 'disconnect' : 'reconnecting', () => emit('close'));
@@ -50,6 +54,8 @@ function subscriberOf(connection: {
   return {
     subscribe: (...channels) => connected.then(() => connection.subscribe(channels, onMessage)),
     unsubscribe: (...channels) => connected.then(() => connection.unsubscribe(channels, onMessage)),
+    ssubscribe: (...channels) => connected.then(() => connection.sSubscribe?.(channels, onShardMessage)),
+    sunsubscribe: (...channels) => connected.then(() => connection.sUnsubscribe?.(channels, onShardMessage)),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) {

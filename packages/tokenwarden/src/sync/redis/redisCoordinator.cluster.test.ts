@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import { Cluster, type ClusterOptions } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type Instance, countClaims, createInstance, origin } from '../../../test/redis/instances';
@@ -20,36 +20,38 @@ let namespaceSerial = 0;
 interface ClusterDriver {
   name: string;
   connect(): Promise<RedisClient>;
+  pubsub: 'classic' | 'sharded';
+}
+
+async function nodeRedisCluster(): Promise<RedisClient> {
+  const client = createCluster({
+    rootNodes: cluster.startupNodes.map(({ host, port }) => ({ socket: { host, port } })),
+    defaults: { socket: { reconnectStrategy: () => 100 } },
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  closers.push(() => client.destroy());
+  return nodeRedisClient(client);
+}
+
+async function ioredisCluster(options: ClusterOptions = {}): Promise<RedisClient> {
+  const client = connectCluster(options);
+  closers.push(() => client.disconnect());
+  if (client.status !== 'ready') await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+  return client;
 }
 
 const DRIVERS: ClusterDriver[] = [
-  {
-    name: 'ioredis Cluster',
-    async connect() {
-      const client = connectCluster();
-      closers.push(() => client.disconnect());
-      if (client.status !== 'ready') await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-      return client;
-    },
-  },
-  {
-    name: 'node-redis createCluster',
-    async connect() {
-      const client = createCluster({
-        rootNodes: cluster.startupNodes.map(({ host, port }) => ({ socket: { host, port } })),
-        defaults: { socket: { reconnectStrategy: () => 100 } },
-      });
-      client.on('error', () => undefined);
-      await client.connect();
-      closers.push(() => client.destroy());
-      return nodeRedisClient(client);
-    },
-  },
+  { name: 'ioredis Cluster, classic pub/sub', connect: () => ioredisCluster(), pubsub: 'classic' },
+  { name: 'node-redis createCluster, classic pub/sub', connect: nodeRedisCluster, pubsub: 'classic' },
+  { name: 'ioredis Cluster, sharded pub/sub', connect: () => ioredisCluster({ shardedSubscribers: true }), pubsub: 'sharded' },
+  { name: 'node-redis createCluster, sharded pub/sub', connect: nodeRedisCluster, pubsub: 'sharded' },
 ];
 let driver: ClusterDriver;
 
-function connectCluster(): Cluster {
+function connectCluster(options: ClusterOptions = {}): Cluster {
   const client = new Cluster(cluster.startupNodes, {
+    ...options,
     // Back quickly after a failover: ask the cluster for its new layout every 100 ms.
     clusterRetryStrategy: () => 100,
     retryDelayOnFailover: 100,
@@ -97,7 +99,7 @@ async function instance(name: string, namespace: string, options: Parameters<typ
   const client = await driver.connect();
   // A generous per-call timeout: 6 redis-servers and the test share two busy cores here. The
   // failover test sets its own.
-  const created = createInstance(name, client, namespace, { ...options, coordinator: { timeout: 1_000, ...options.coordinator } });
+  const created = createInstance(name, client, namespace, { ...options, coordinator: { timeout: 1_000, pubsub: driver.pubsub, ...options.coordinator } });
   instances.push(created);
   return created;
 }
@@ -157,7 +159,14 @@ describe.each(DRIVERS)('with $name', (current) => {
       await b.client.getToken();
       await hears(a, b);
       a.client.clear();
-      await vi.waitFor(() => expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' }), { timeout: 3_000, interval: 5 });
+      // By the announcement, or at the latest by b's next claim, which finds the higher epoch.
+      await vi.waitFor(
+        async () => {
+          await b.client.getToken({ template: 'after-sign-out' });
+          expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' });
+        },
+        { timeout: 5_000, interval: 50 },
+      );
     });
 
     it('the master of the namespace slot dies: no getToken() fails, and sharing resumes on the promoted replica', async () => {

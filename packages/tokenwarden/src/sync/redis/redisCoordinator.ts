@@ -67,6 +67,15 @@ export interface RedisCoordinatorOptions {
   timers?: TimerProvider;
   /** Source of the refresh spread, for deterministic tests. @default Math.random */
   random?: () => number;
+  /**
+   * How instances announce tokens, released locks and sign-outs. `'classic'`: `PUBLISH`/`SUBSCRIBE`;
+   * on a Redis Cluster the cluster bus copies every message to every node. `'sharded'`:
+   * `SPUBLISH`/`SSUBSCRIBE` (Redis >= 7): a namespace's messages stay on the shard that owns its
+   * slot, so cluster traffic does not grow with the number of nodes. With an ioredis `Cluster`,
+   * create it with `shardedSubscribers: true`. Every instance of a namespace must use the same
+   * mode (they would not hear each other otherwise). @default 'classic'
+   */
+  pubsub?: 'classic' | 'sharded';
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -115,6 +124,8 @@ export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator 
   }
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new TypeError('tokenwarden: redisCoordinator keyPrefix must be a string');
+  const pubsub = options.pubsub ?? 'classic';
+  if (pubsub !== 'classic' && pubsub !== 'sharded') throw new TypeError("tokenwarden: redisCoordinator pubsub must be 'classic' or 'sharded'");
   const refreshMargin = options.refreshMargin ?? defaultRefreshMargin;
   if (typeof refreshMargin !== 'function') throw new TypeError('tokenwarden: redisCoordinator refreshMargin must be a function');
   const settings = {
@@ -129,6 +140,7 @@ export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator 
     refreshMargin,
     timers: options.timers ?? systemTimers,
     random: options.random ?? Math.random,
+    sharded: pubsub === 'sharded',
   };
   return {
     connect: (host) => new RedisLink(host, settings),

@@ -27,6 +27,8 @@ export interface RedisLinkSettings {
   refreshMargin: (ttlSeconds: number) => number;
   timers: TimerProvider;
   random: () => number;
+  /** Announce with SPUBLISH and listen with SSUBSCRIBE (sharded pub/sub, Redis >= 7). */
+  sharded: boolean;
 }
 
 /** The freshest token this client is known to hold for a key (it published or adopted it). */
@@ -124,6 +126,7 @@ export class RedisLink implements CoordinatorLink {
   /** Our own sign-out on its way to Redis: reads and writes wait for it, so none uses the old epoch. */
   #bumping: Promise<void> = Promise.resolve();
   #fences = 0;
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   /** Times the pub/sub connection dropped: a waiter that sees it change stops waiting for news. */
   #losses = 0;
   #sweepAt = 1024;
@@ -132,10 +135,11 @@ export class RedisLink implements CoordinatorLink {
   constructor(host: CoordinatorHost, settings: RedisLinkSettings) {
     this.#host = host;
     this.#settings = settings;
+    this.#publishCommand = settings.sharded ? 'SPUBLISH' : 'PUBLISH';
     this.#health = new RedisHealth(settings.timers, settings.retryInterval, (event) => host.emit(event));
     let subscription: Subscription;
     try {
-      subscription = listen(settings.redis, settings.names.channel, this.#onMessage, this.#onSubscription);
+      subscription = listen(settings.redis, settings.names.channel, this.#onMessage, this.#onSubscription, settings.sharded);
     } catch (error) {
       this.#health.failed(RedisCoordinatorError.from('subscribe', error));
       subscription = { ready: Promise.resolve(), confirmed: false, close: noop };
@@ -179,7 +183,7 @@ export class RedisLink implements CoordinatorLink {
     this.#forget();
     const { names } = this.#settings;
     this.#bumping = this.#bumping.then(() =>
-      this.#call('invalidate', INVALIDATE, [names.epoch], [this.#epoch ?? '', names.channel, this.#id]).then(
+      this.#call('invalidate', INVALIDATE, [names.epoch], [this.#epoch ?? '', names.channel, this.#id, this.#publishCommand]).then(
         (bumped) => {
           this.#health.succeeded();
           if (typeof bumped === 'number') this.#epoch = Math.max(this.#epoch ?? 0, bumped);
@@ -324,7 +328,7 @@ export class RedisLink implements CoordinatorLink {
   #release(key: TokenKey, fence: string, announce: boolean): void {
     const { names } = this.#settings;
     const message = announce ? unlockMessage(key) : '';
-    this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message]).then(
+    this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message, this.#publishCommand]).then(
       () => this.#health.succeeded(),
       (error: unknown) => this.#health.failed(error),
     );
@@ -348,7 +352,7 @@ export class RedisLink implements CoordinatorLink {
         'publish',
         PUBLISH,
         [names.token(key), names.epoch, names.lock(key)],
-        [epoch, token, px, names.channel, tokenMessage(epoch, key, { token, expiresAt, issuedAt }), fence, expiresAt, issuedAt],
+        [epoch, token, px, names.channel, tokenMessage(epoch, key, { token, expiresAt, issuedAt }), fence, expiresAt, issuedAt, this.#publishCommand],
       );
       this.#health.succeeded();
       const [current, stored] = Array.isArray(reply) ? (reply as unknown[]) : [];

@@ -70,6 +70,13 @@ end
 return {current, false, 'held', redis.call('PTTL', KEYS[2]), false, false}`,
 };
 
+/**
+ * Announces on the channel with `PUBLISH`, or `SPUBLISH` (sharded pub/sub, Redis >= 7) when the
+ * caller passes that word: a sharded channel must live in the keys' slot, which the namespace hash
+ * tag guarantees. Anything else than 'SPUBLISH' means PUBLISH.
+ */
+const PUBLISH_COMMAND = `(ARGV[NTH] == 'SPUBLISH' and 'SPUBLISH' or 'PUBLISH')`;
+
 /** Frees the lock in KEYS[n] if it is a string holding ARGV[fence] (never touches another type). */
 const FREE_LOCK = `
 if ARGV[FENCE] ~= '' and redis.call('TYPE', KEYS[LOCK])['ok'] == 'string' and redis.call('GET', KEYS[LOCK]) == ARGV[FENCE] then
@@ -79,7 +86,7 @@ end`;
 
 /**
  * KEYS: token hash, epoch, lock. ARGV: caller's epoch, token, px, channel, message, fence ('' when
- * not holding), expiresAt ms, issuedAt ms.
+ * not holding), expiresAt ms, issuedAt ms, publish command (see {@link PUBLISH_COMMAND}).
  * Stores and announces the token only if the caller's epoch is current (replacing whatever the key
  * held, of any type), and then frees the caller's lock (if it still holds it) in the same step: a
  * refresh costs the holder two round trips, not three. Returns `{ epoch, stored }` (stored 1 or 0).
@@ -91,14 +98,14 @@ if current ~= mine then return {current, 0} end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'token', ARGV[2], 'exp', ARGV[7], 'iat', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call(${PUBLISH_COMMAND.replace('NTH', '9')}, ARGV[4], ARGV[5])
 local freed = 0
 ${FREE_LOCK.replaceAll('FENCE', '6').replaceAll('LOCK', '3')}
 return {current, 1}`,
 };
 
 /**
- * KEYS: lock. ARGV: fence, channel, message ('' for none).
+ * KEYS: lock. ARGV: fence, channel, message ('' for none), publish command.
  * Deletes the lock only while it still holds the caller's fence: after an expiry another instance
  * may hold it, and that lock is not ours to drop. Returns 1 when released.
  */
@@ -106,12 +113,12 @@ export const RELEASE: LuaScript = {
   name: 'release',
   source: `local freed = 0
 ${FREE_LOCK.replaceAll('FENCE', '1').replaceAll('LOCK', '1')}
-if freed == 1 and ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if freed == 1 and ARGV[3] ~= '' then redis.call(${PUBLISH_COMMAND.replace('NTH', '4')}, ARGV[2], ARGV[3]) end
 return freed`,
 };
 
 /**
- * KEYS: epoch. ARGV: caller's epoch ('' unknown), channel, sender id.
+ * KEYS: epoch. ARGV: caller's epoch ('' unknown), channel, sender id, publish command.
  * Bumps the epoch past anything the caller knows (and past a broken value) and announces it;
  * returns the new epoch.
  */
@@ -120,7 +127,7 @@ export const INVALIDATE: LuaScript = {
   source: `${RESTORE_EPOCH.replaceAll('EPOCH', '1')}
 local bumped = current + 1
 redis.call('SET', KEYS[1], bumped)
-redis.call('PUBLISH', ARGV[2], cjson.encode({type = 'epoch', epoch = bumped, from = ARGV[3]}))
+redis.call(${PUBLISH_COMMAND.replace('NTH', '4')}, ARGV[2], cjson.encode({type = 'epoch', epoch = bumped, from = ARGV[3]}))
 return bumped`,
 };
 

@@ -30,13 +30,19 @@ const QUIT_GRACE = 1_000;
  */
 class SharedSubscriber {
   readonly #redis: RedisClient;
+  readonly #sharded: boolean;
   readonly #connection: RedisSubscriberConnection;
   readonly #channels = new Map<string, Channel>();
 
-  constructor(redis: RedisClient) {
+  constructor(redis: RedisClient, sharded: boolean) {
     this.#redis = redis;
+    this.#sharded = sharded;
     this.#connection = redis.duplicate();
-    this.#connection.on('message', (channel: unknown, message: unknown) => {
+    if (sharded && (typeof this.#connection.ssubscribe !== 'function' || typeof this.#connection.sunsubscribe !== 'function')) {
+      this.#connection.disconnect();
+      throw new TypeError('tokenwarden: pubsub "sharded" needs a client with ssubscribe (ioredis >= 5.3, node-redis >= 4.6)');
+    }
+    this.#connection.on(sharded ? 'smessage' : 'message', (channel: unknown, message: unknown) => {
       if (typeof channel !== 'string' || typeof message !== 'string') return;
       for (const listening of [...(this.#channels.get(channel)?.listeners ?? [])]) {
         try {
@@ -76,10 +82,10 @@ class SharedSubscriber {
     if (!channel?.listeners.delete(listening) || channel.listeners.size > 0) return;
     this.#channels.delete(name);
     if (this.#channels.size > 0) {
-      this.#connection.unsubscribe(name).catch(ignore);
+      (this.#sharded ? this.#connection.sunsubscribe!(name) : this.#connection.unsubscribe(name)).catch(ignore);
       return;
     }
-    subscribers.delete(this.#redis);
+    subscribers.get(this.#redis)?.delete(this.#sharded);
     // QUIT waits for Redis's answer; when Redis is away, drop the socket instead of waiting
     // (a reconnecting connection would otherwise keep the process alive).
     const connection = this.#connection;
@@ -95,7 +101,7 @@ class SharedSubscriber {
   }
 
   #subscribe(name: string, channel: Channel): void {
-    const sent = Promise.resolve().then(() => this.#connection.subscribe(name));
+    const sent = Promise.resolve().then(() => (this.#sharded ? this.#connection.ssubscribe!(name) : this.#connection.subscribe(name)));
     channel.ready = sent;
     sent.then(() => {
       if (channel.ready !== sent || channel.confirmed || this.#channels.get(name) !== channel) return;
@@ -113,7 +119,8 @@ class SharedSubscriber {
   }
 }
 
-const subscribers = new WeakMap<RedisClient, SharedSubscriber>();
+/** Per client, one connection for classic pub/sub and one for sharded (keyed by `sharded`). */
+const subscribers = new WeakMap<RedisClient, Map<boolean, SharedSubscriber>>();
 
 export interface Subscription {
   /** Settles when Redis answered the SUBSCRIBE (rejects when it failed). */
@@ -127,11 +134,22 @@ export interface Subscription {
  * Listens to `channel` on `redis`'s shared pub/sub connection. `state` hears when the subscription
  * is lost (connection dropped) and confirmed again.
  */
-export function listen(redis: RedisClient, name: string, message: ChannelListener, state: (up: boolean) => void = ignore): Subscription {
-  let subscriber = subscribers.get(redis);
+export function listen(
+  redis: RedisClient,
+  name: string,
+  message: ChannelListener,
+  state: (up: boolean) => void = ignore,
+  sharded = false,
+): Subscription {
+  let byMode = subscribers.get(redis);
+  if (!byMode) {
+    byMode = new Map();
+    subscribers.set(redis, byMode);
+  }
+  let subscriber = byMode.get(sharded);
   if (!subscriber) {
-    subscriber = new SharedSubscriber(redis);
-    subscribers.set(redis, subscriber);
+    subscriber = new SharedSubscriber(redis, sharded);
+    byMode.set(sharded, subscriber);
   }
   const owner = subscriber;
   const listening: Listening = { message, state };
