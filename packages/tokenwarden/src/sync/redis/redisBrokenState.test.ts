@@ -119,7 +119,9 @@ describe.each(DRIVERS)('with $name', (current) => {
       expect(await b.client.getToken()).toBe(token);
       expect(b.fetchToken).not.toHaveBeenCalled();
       expect([...a.degraded(), ...b.degraded()]).toEqual([]);
-      // Sign-outs still work on a repaired epoch.
+      // Sign-outs still work on a repaired epoch (once b listens: a missed announcement is only
+      // learned at b's next claim).
+      await subscribed(ns, 2);
       a.client.clear();
       await vi.waitFor(() => expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' }), { interval: 5 });
     });
