@@ -262,6 +262,36 @@ describe.each(DRIVERS)('with $name', (current) => {
       expect(bClaims.answered).toBe(0);
     });
 
+    it('a wave of many keys due at once is paced: the spread grows with the wave (0.5 ms a key), not all claims in refreshSpread', async () => {
+      const ns = freshNamespace();
+      const timers = manualTimers();
+      const link = redisCoordinator({ redis: await redisFor(), namespace: ns, timers, refreshSpread: 10, random: () => 1 }).connect(recordingHost());
+      try {
+        const keys = Array.from({ length: 400 }, (_, i) => ({ template: `k${i}` }));
+        const now = Date.now();
+        for (const key of keys) link.publish(key, recordOf(freshJwt(600, { n: key.template }, now)));
+        let started = 0;
+        const acquires = keys.map((key) =>
+          link.acquire(key, new AbortController().signal, { reason: 'refresh' }).then((release) => {
+            started++;
+            release();
+          }),
+        );
+        // Every acquire is in its spread pause (its timer set) before the clock moves.
+        await vi.waitFor(() => expect(timers.pending).toBeGreaterThanOrEqual(400), { interval: 1 });
+        // With random() = 1 every key waits its whole spread: key i waits max(10, (i + 1) x 0.5) ms.
+        timers.advance(10);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const afterRefreshSpread = started;
+        timers.advance(250);
+        await vi.waitFor(() => expect(started).toBe(400), { interval: 5 });
+        expect(afterRefreshSpread).toBeLessThanOrEqual(25);
+        await Promise.all(acquires);
+      } finally {
+        link.close();
+      }
+    });
+
     it('a forced refresh (skipCache) is never spread: it claims at once', async () => {
       const ns = freshNamespace();
       const a = await instance('a', ns);

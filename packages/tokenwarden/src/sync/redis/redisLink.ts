@@ -66,6 +66,13 @@ const MAX_STORED_READS = 3;
  * missed: a waiter asks Redis again this often (ms) instead of sleeping until the lock expires.
  */
 const UNSUBSCRIBED_POLL = 100;
+/**
+ * Pace of background claims when many keys fall due at once, ms per key: keys fetched together
+ * refresh together, and thousands of claims sent in the same `refreshSpread` would queue behind
+ * each other past `timeout` (then every one of them fetches alone). Spread over at least
+ * (keys in the wave x this), still within a quarter of the tokens' remaining servable time.
+ */
+const WAVE_PACE = 0.5;
 
 function noop(): void {}
 
@@ -126,6 +133,8 @@ export class RedisLink implements CoordinatorLink {
   /** Our own sign-out on its way to Redis: reads and writes wait for it, so none uses the old epoch. */
   #bumping: Promise<void> = Promise.resolve();
   #fences = 0;
+  /** Background refreshes in their spread pause right now: the size of the current wave. */
+  #spreading = 0;
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   /** Times the pub/sub connection dropped: a waiter that sees it change stops waiting for news. */
   #losses = 0;
@@ -216,9 +225,11 @@ export class RedisLink implements CoordinatorLink {
     if (spread > 0) {
       const waiter = createWaiter();
       this.#addWaiter(id, waiter);
+      this.#spreading++;
       try {
         await this.#wait(waiter, this.#settings.random() * spread, signal);
       } finally {
+        this.#spreading--;
         this.#removeWaiter(id, waiter);
       }
       if (this.#delivered(id, startJwt) || this.#closed) return noop;
@@ -401,14 +412,16 @@ export class RedisLink implements CoordinatorLink {
   }
 
   /**
-   * How long a refresh of `id` may be spread, ms: up to `refreshSpread`, and at most a quarter of
-   * the time the client's token is still served (none when it has none: someone is waiting).
+   * How long a refresh of `id` may be spread, ms: `refreshSpread`, or longer in a wave of many keys
+   * ({@link WAVE_PACE} per key), and at most a quarter of the time the client's token is still
+   * served (none when it has none: someone is waiting).
    */
   #spread(id: string): number {
     const known = this.#known.get(id);
     if (!known || this.#settings.refreshSpread <= 0) return 0;
     const servedFor = known.expiresAt - this.#host.minValidity * 1000 - this.#host.now();
-    return servedFor > 0 ? Math.min(this.#settings.refreshSpread, servedFor / 4) : 0;
+    if (servedFor <= 0) return 0;
+    return Math.min(Math.max(this.#settings.refreshSpread, (this.#spreading + 1) * WAVE_PACE), servedFor / 4);
   }
 
   #remember(id: string, timed: TimedToken): void {
