@@ -164,13 +164,19 @@ export class RedisLink implements CoordinatorLink {
   async acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void> {
     if (signal.aborted) throw signal.reason;
     if (this.#closed || !this.#health.available) return noop;
+    // Only a proactive refresh leaves callers served meanwhile: nothing else may be spread.
+    const background = (context?.reason ?? 'refresh') === 'refresh';
     try {
-      // Only a proactive refresh leaves callers served meanwhile: nothing else may be spread.
-      return await this.#coordinate(key, keyId(key), signal, (context?.reason ?? 'refresh') === 'refresh');
+      return await this.#coordinate(key, keyId(key), signal, background);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without Redis this client simply fetches on its own.
-      this.#health.failed(RedisCoordinatorError.from('claim', error));
+      const failure = RedisCoordinatorError.from('claim', error);
+      // A background claim that was only slow (a busy refresh wave, nobody waiting for it) is not
+      // an outage: resting would send every other key due in the next `retryInterval` to its own
+      // fetch. Errors, and slowness that a caller waited for, do make the link rest.
+      if (background && failure.timedOut) this.#health.warn(failure);
+      else this.#health.failed(failure);
       return noop;
     }
   }
