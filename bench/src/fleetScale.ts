@@ -86,6 +86,7 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     redisPort,
     ...(clusterNodes ? { clusterNodes } : {}),
     measureHeap: true,
+    reportTimeout: 120_000,
   });
   try {
     await pause(cycleMs);

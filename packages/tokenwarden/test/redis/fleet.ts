@@ -15,6 +15,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export type FleetOptions = Omit<FleetWorkerConfig, 'index' | 'earlierBy'> & {
   instances: number;
+  /** Longest wait for every instance's counters, ms (busy 100 000-key instances answer slowly). @default 15000 */
+  reportTimeout?: number;
   /** Instance 0 refreshes this many ms before the others (so it holds the locks when it is killed). */
   crasherEarlierBy?: number;
 };
@@ -162,7 +164,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     });
     worker.ready.catch(() => undefined);
     const earlierBy = index === 0 ? options.crasherEarlierBy : undefined;
-    const { instances: _instances, crasherEarlierBy: _crasher, ...shared } = options;
+    const { instances: _instances, crasherEarlierBy: _crasher, reportTimeout: _reportTimeout, ...shared } = options;
     child.send({ type: 'start', config: { ...shared, index, ...(earlierBy === undefined ? {} : { earlierBy }) } } satisfies ParentMessage);
     workers.push(worker);
   }
@@ -217,7 +219,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const timer = setTimeout(() => {
           listeners.delete(listener);
           reject(new Error(`no report from instances ${[...waiting].join(', ')}`));
-        }, REPORT_TIMEOUT);
+        }, options.reportTimeout ?? REPORT_TIMEOUT);
         const listener = (message: WorkerMessage) => {
           if (message.type !== 'report') return;
           waiting.delete(message.index);
