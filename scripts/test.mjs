@@ -49,7 +49,13 @@ for (const [name, project] of typeProjects) {
 const OWN_PACKAGE = ['test/docs/', 'test/runtimes/'];
 
 /** Suites that run in real time with real browsers or many processes: one file at a time. */
-const REAL_TIME = ['e2e/', 'packages/tokenwarden/test/redis/fleet'];
+const REAL_TIME = [
+  'e2e/',
+  'packages/tokenwarden/test/redis/fleet',
+  'packages/tokenwarden/test/oidc/fleet',
+  'packages/tokenwarden/test/oidc/tabs',
+  'packages/tokenwarden/src/sync/redis/redisCoordinator.cluster',
+];
 
 function vitest(name, args) {
   const reportDir = join(root, 'node_modules', '.cache');

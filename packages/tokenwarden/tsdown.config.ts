@@ -3,7 +3,7 @@ import { defineConfig } from 'tsdown';
 /**
  * One bundle per public entry point, in ESM and CJS, each with its own declarations
  * (`.d.ts` next to `.js`, `.d.cts` next to `.cjs`), as the `exports` map in package.json lists them.
- * Peer dependencies (react, ioredis) stay external. Shared internals land in hashed chunks, so an app
+ * Peer dependencies (react, ioredis, redis, @opentelemetry/api) stay external. Shared internals land in hashed chunks, so an app
  * importing `tokenwarden` and `tokenwarden/react` loads the engine once per format.
  */
 export default defineConfig({
@@ -12,6 +12,7 @@ export default defineConfig({
     react: 'src/react/index.ts',
     'react-native': 'src/react-native.ts',
     redis: 'src/sync/redis/index.ts',
+    otel: 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   // Browsers, React Native, Node, edge runtimes: nothing platform-specific is assumed at build time.

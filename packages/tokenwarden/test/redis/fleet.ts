@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultRefreshMargin } from '../../src/timing';
-import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
+import { type FleetCounters, type FleetWorkerConfig, LATENCY_BUCKETS, type ParentMessage, type WorkerMessage } from './fleetProtocol';
 
 const WORKER = fileURLToPath(new URL('./fleetWorker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -15,14 +15,43 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export type FleetOptions = Omit<FleetWorkerConfig, 'index' | 'earlierBy'> & {
   instances: number;
+  /** Longest wait for every instance's counters, ms (busy 100 000-key instances answer slowly). @default 15000 */
+  reportTimeout?: number;
   /** Instance 0 refreshes this many ms before the others (so it holds the locks when it is killed). */
   crasherEarlierBy?: number;
 };
 
-export const EMPTY_COUNTERS: FleetCounters = { fetches: 0, reads: 0, failures: 0, gaps: 0, late: 0, degraded: 0, hung: 0 };
+export const EMPTY_COUNTERS: FleetCounters = {
+  fetches: 0,
+  reads: 0,
+  failures: 0,
+  gaps: 0,
+  late: 0,
+  degraded: 0,
+  hung: 0,
+  latency: LATENCY_BUCKETS.map(() => 0),
+  commands: 0,
+  heapUsed: 0,
+  serverGaps: 0,
+};
+
+/** The p-th percentile (0..1) of the reads counted in a histogram, as its bucket's upper bound (ms). */
+export function percentile(latency: number[], p: number): number {
+  const total = latency.reduce((sum, count) => sum + count, 0);
+  let seen = 0;
+  for (const [index, count] of latency.entries()) {
+    seen += count;
+    if (seen >= p * total) return LATENCY_BUCKETS[index] as number;
+  }
+  return 0;
+}
 
 export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
+    latency: a.latency.map((count, index) => count + (b.latency[index] ?? 0)),
+    commands: a.commands + b.commands,
+    heapUsed: a.heapUsed + b.heapUsed,
+    serverGaps: a.serverGaps + b.serverGaps,
     fetches: a.fetches + b.fetches,
     reads: a.reads + b.reads,
     failures: a.failures + b.failures,
@@ -35,6 +64,10 @@ export function addCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
 
 export function subtractCounters(a: FleetCounters, b: FleetCounters): FleetCounters {
   return {
+    latency: a.latency.map((count, index) => count - (b.latency[index] ?? 0)),
+    commands: a.commands - b.commands,
+    heapUsed: a.heapUsed - b.heapUsed,
+    serverGaps: a.serverGaps - b.serverGaps,
     fetches: a.fetches - b.fetches,
     reads: a.reads - b.reads,
     failures: a.failures - b.failures,
@@ -78,6 +111,11 @@ export interface Fleet {
   /** SIGKILL, like a crashed host. */
   kill(index: number): void;
   isAlive(index: number): boolean;
+  /**
+   * Every live instance starts a new client in `namespace` at the same moment and reads every key
+   * once: the fleet's cold start. Resolves with the token requests (and failed reads) of all of them.
+   */
+  coldStart(namespace: string): Promise<{ fetches: number; failures: number }>;
   /** Resolves on an instance's next report that satisfies `until`. */
   watch(index: number, until: (counters: FleetCounters) => boolean, timeout: number): Promise<FleetCounters>;
   stop(): Promise<void>;
@@ -103,7 +141,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const listeners = new Set<(message: WorkerMessage) => void>();
   const workers: Worker[] = [];
   for (let index = 0; index < options.instances; index++) {
-    const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = ['--import', 'tsx', ...(options.measureHeap ? ['--expose-gc'] : [])];
+    const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker: Worker = { index, child, alive: true, last: { ...EMPTY_COUNTERS }, ready: Promise.resolve() };
     worker.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`fleet instance ${index} not ready within ${READY_TIMEOUT} ms`)), READY_TIMEOUT);
@@ -112,7 +151,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         if (message.type === 'ready') {
           clearTimeout(timer);
           resolve();
-        } else {
+        } else if (message.type === 'report') {
           worker.last = message.counters;
         }
         for (const listener of [...listeners]) listener(message);
@@ -125,7 +164,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     });
     worker.ready.catch(() => undefined);
     const earlierBy = index === 0 ? options.crasherEarlierBy : undefined;
-    const { instances: _instances, crasherEarlierBy: _crasher, ...shared } = options;
+    const { instances: _instances, crasherEarlierBy: _crasher, reportTimeout: _reportTimeout, ...shared } = options;
     child.send({ type: 'start', config: { ...shared, index, ...(earlierBy === undefined ? {} : { earlierBy }) } } satisfies ParentMessage);
     workers.push(worker);
   }
@@ -180,7 +219,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const timer = setTimeout(() => {
           listeners.delete(listener);
           reject(new Error(`no report from instances ${[...waiting].join(', ')}`));
-        }, REPORT_TIMEOUT);
+        }, options.reportTimeout ?? REPORT_TIMEOUT);
         const listener = (message: WorkerMessage) => {
           if (message.type !== 'report') return;
           waiting.delete(message.index);
@@ -194,6 +233,27 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       });
       const perInstance = workers.map((worker) => ({ ...worker.last }));
       return { at, perInstance, total: perInstance.reduce(addCounters, { ...EMPTY_COUNTERS }) };
+    },
+    async coldStart(namespace) {
+      const live = workers.filter((worker) => worker.alive);
+      const results = await new Promise<{ fetches: number; failures: number }[]>((resolve, reject) => {
+        const answers: { fetches: number; failures: number }[] = [];
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error('cold start did not finish'));
+        }, REPORT_TIMEOUT);
+        const listener = (message: WorkerMessage) => {
+          if (message.type !== 'cold') return;
+          answers.push({ fetches: message.fetches, failures: message.failures });
+          if (answers.length < live.length) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(answers);
+        };
+        listeners.add(listener);
+        for (const worker of live) post(worker, { type: 'cold', namespace });
+      });
+      return results.reduce((sum, next) => ({ fetches: sum.fetches + next.fetches, failures: sum.failures + next.failures }), { fetches: 0, failures: 0 });
     },
     hang(index) {
       post(workers[index] as Worker, { type: 'hang' });

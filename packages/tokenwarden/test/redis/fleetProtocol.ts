@@ -2,7 +2,10 @@
 
 export interface FleetWorkerConfig {
   index: number;
+  /** A single redis-server on this port, or (when `clusterNodes` is given) ignored. */
   redisPort: number;
+  /** Startup nodes of a Redis Cluster: the instance then uses an ioredis `Cluster`. */
+  clusterNodes?: { host: string; port: number }[];
   namespace: string;
   /** Keys read by every instance: templates k0..k(keys-1), the same across the fleet. */
   keys: number;
@@ -18,6 +21,10 @@ export interface FleetWorkerConfig {
   timeout?: number;
   /** Refresh this many ms before the others (the crasher, so it is the one holding locks). */
   earlierBy?: number;
+  /** The token server's clock runs this many ms ahead of the instances' (negative: behind). */
+  serverSkew?: number;
+  /** Collect garbage before each report, so `heapUsed` is live memory (needs --expose-gc). */
+  measureHeap?: boolean;
 }
 
 export interface FleetCounters {
@@ -35,8 +42,28 @@ export interface FleetCounters {
   degraded: number;
   /** Requests the token source left hanging after `hang`. */
   hung: number;
+  /** `getToken()` durations: how many fell in each of {@link LATENCY_BUCKETS} (ms, upper bounds). */
+  latency: number[];
+  /** Scripts sent to Redis (EVAL/EVALSHA): every Redis step of the coordinator is one. */
+  commands: number;
+  /** Heap in use (bytes) at the report, after a GC when the worker runs with --expose-gc. */
+  heapUsed: number;
+  /** Tokens returned with less than `minValidity` left by the token server's clock (only with `serverSkew`). */
+  serverGaps: number;
 }
 
-export type ParentMessage = { type: 'start'; config: FleetWorkerConfig } | { type: 'report' } | { type: 'hang' } | { type: 'stop' };
+/** Upper bounds (ms) of the latency histogram's buckets; the last one catches the rest. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 1_000, 2_000, 5_000, Number.POSITIVE_INFINITY];
 
-export type WorkerMessage = { type: 'ready'; index: number } | { type: 'report'; index: number; counters: FleetCounters };
+export type ParentMessage =
+  | { type: 'start'; config: FleetWorkerConfig }
+  | { type: 'report' }
+  | { type: 'hang' }
+  | { type: 'stop' }
+  /** Start a new client in a new namespace, read every key once, report its requests, destroy it. */
+  | { type: 'cold'; namespace: string };
+
+export type WorkerMessage =
+  | { type: 'ready'; index: number }
+  | { type: 'report'; index: number; counters: FleetCounters }
+  | { type: 'cold'; index: number; fetches: number; failures: number };

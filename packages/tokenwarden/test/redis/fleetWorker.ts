@@ -5,12 +5,15 @@
  * counters to the parent over IPC. On `hang`, its token source stops answering (a refresher stuck
  * mid-request, about to be killed while holding locks).
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createTokenClient } from '../../src/client';
 import { defaultRefreshMargin } from '../../src/timing';
 import { redisCoordinator } from '../../src/sync/redis';
-import type { FetchTokenContext, TokenEvent } from '../../src/types';
-import type { FleetCounters, FleetWorkerConfig, ParentMessage, WorkerMessage } from './fleetProtocol';
+import type { FetchTokenContext, FetchTokenResult, TokenEvent } from '../../src/types';
+import { type FleetCounters, type FleetWorkerConfig, LATENCY_BUCKETS, type ParentMessage, type WorkerMessage } from './fleetProtocol';
+
+/** Reads started together in one round (a round reads every key once). */
+const READ_CHUNK = 64;
 
 function send(message: WorkerMessage): void {
   // The runner may be gone already (then 'disconnect' ends this process).
@@ -21,49 +24,115 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** The token server's clock: the local one, or ahead/behind it by `serverSkew` ms. */
+let serverSkew = 0;
+const serverNow = () => Date.now() + serverSkew;
+
 function mint(ttl: number, template: string | undefined, serial: number, instance: number): string {
-  const iat = Math.floor(Date.now() / 1000);
+  const iat = Math.floor(serverNow() / 1000);
   const claims = { sub: 'fleet', iat, exp: iat + ttl, tpl: template ?? null, n: `${instance}:${serial}` };
   return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.c2ln`;
 }
 
 async function run(config: FleetWorkerConfig): Promise<void> {
-  const counters: FleetCounters = { fetches: 0, reads: 0, failures: 0, gaps: 0, late: 0, degraded: 0, hung: 0 };
+  serverSkew = config.serverSkew ?? 0;
+  const counters: FleetCounters = {
+    fetches: 0,
+    reads: 0,
+    failures: 0,
+    gaps: 0,
+    late: 0,
+    degraded: 0,
+    hung: 0,
+    latency: LATENCY_BUCKETS.map(() => 0),
+    commands: 0,
+    heapUsed: 0,
+    serverGaps: 0,
+  };
   let hanging = false;
   let serial = 0;
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port: config.redisPort,
-    lazyConnect: true,
-    // Back within half a second of Redis returning.
-    retryStrategy: (times) => Math.min(times * 50, 500),
-  });
-  redis.on('error', () => undefined);
-  await redis.connect();
+  let redis: Redis | Cluster;
+  if (config.clusterNodes) {
+    redis = new Cluster(config.clusterNodes, {
+      // Find the promoted replica quickly after a failover.
+      clusterRetryStrategy: () => 100,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+    });
+    redis.on('error', () => undefined);
+    await new Promise<void>((resolve) => (redis as Cluster).once('ready', () => resolve()));
+  } else {
+    const single = new Redis({
+      host: '127.0.0.1',
+      port: config.redisPort,
+      lazyConnect: true,
+      // Back within half a second of Redis returning.
+      retryStrategy: (times) => Math.min(times * 50, 500),
+    });
+    single.on('error', () => undefined);
+    await single.connect();
+    redis = single;
+  }
+
+  // Every coordinator step is one script: count them (commands per key per cycle in the bench).
+  for (const method of ['evalsha', 'eval'] as const) {
+    const original = (redis[method] as (...args: unknown[]) => Promise<unknown>).bind(redis);
+    (redis as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counters.commands++;
+      return original(...args);
+    };
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const report = (): FleetCounters => {
+    if (config.measureHeap && gc) gc();
+    counters.heapUsed = process.memoryUsage().heapUsed;
+    return { ...counters, latency: [...counters.latency] };
+  };
 
   // The crasher refreshes a little earlier than the others, so it is the one holding the locks.
   const margin = config.earlierBy ? (ttl: number) => defaultRefreshMargin(ttl) + config.earlierBy! / 1000 : defaultRefreshMargin;
-  const fetchToken = async (context: FetchTokenContext): Promise<string> => {
+  const fetchToken = async (context: FetchTokenContext): Promise<FetchTokenResult> => {
     counters.fetches++;
     if (hanging) {
       counters.hung++;
       send({ type: 'report', index: config.index, counters: { ...counters } });
-      return new Promise<string>(() => undefined);
+      return new Promise<FetchTokenResult>(() => undefined);
     }
-    return mint(config.ttl, context.template, ++serial, config.index);
+    const token = mint(config.ttl, context.template, ++serial, config.index);
+    // With a skewed token server, say what time it is there (as an HTTP Date header would).
+    return config.serverSkew === undefined ? token : { token, serverTime: serverNow() };
   };
+  const clientIn = (namespace: string, onFetch: () => void = () => undefined) =>
+    createTokenClient({
+      fetchToken: async (context: FetchTokenContext) => {
+        onFetch();
+        return mint(config.ttl, context.template, ++serial, config.index);
+      },
+      minValidity: config.minValidity,
+      refreshMargin: margin,
+      coordinator: onAnyEngine(
+        redisCoordinator({
+          redis,
+          namespace,
+          lockTtl: config.lockTtl,
+          waitTimeout: config.waitTimeout,
+          ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+          refreshMargin: margin,
+        }),
+      ),
+    });
   const client = createTokenClient({
     fetchToken,
     minValidity: config.minValidity,
     refreshMargin: margin,
-    coordinator: redisCoordinator({
+    coordinator: onAnyEngine(redisCoordinator({
       redis,
       namespace: config.namespace,
       lockTtl: config.lockTtl,
       waitTimeout: config.waitTimeout,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
       refreshMargin: margin,
-    }),
+    })),
   });
   // Per key: when its current token stops being served. A successor arriving later came too late.
   const cutoffs = new Map<string | undefined, number>();
@@ -71,7 +140,9 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     if (event.type === 'token') {
       const previous = cutoffs.get(event.key.template);
       if (previous !== undefined && Date.now() > previous) counters.late++;
-      cutoffs.set(event.key.template, event.expiresAt - config.minValidity * 1000);
+      // `expiresAt` on an engine with token records, the JWT's `exp` before.
+      const expiresAt = (event as { expiresAt?: number }).expiresAt ?? (event.claims?.exp ?? 0) * 1000;
+      cutoffs.set(event.key.template, expiresAt - config.minValidity * 1000);
       return;
     }
     if (event.type !== 'coordinator-degraded') return;
@@ -86,13 +157,29 @@ async function run(config: FleetWorkerConfig): Promise<void> {
   const readOne = async (template: string, i: number) => {
     // A key served before and not servable now: its refresh missed the cutoff.
     if (served[i] && client.peekToken({ template }) === null) counters.gaps++;
+    const started = performance.now();
     try {
       const token = await client.getToken({ template });
       if (token === null) counters.failures++;
-      else served[i] = true;
-    } catch {
+      else {
+        served[i] = true;
+        // Judged by the token server's clock, not the client's: strictly below the cutoff?
+        if (config.serverSkew !== undefined) {
+          const { exp } = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { exp: number };
+          if (exp * 1000 - serverNow() < config.minValidity * 1000) counters.serverGaps++;
+        }
+      }
+    } catch (error) {
       counters.failures++;
+      // FLEET_DEBUG=1 names the failures (type and code only, never a token).
+      if (process.env.FLEET_DEBUG && counters.failures <= 5) {
+        const { name, code } = error as { name?: string; code?: string };
+        console.log(`instance ${config.index}: getToken failed: ${name} ${code ?? ''}`);
+      }
     }
+    const took = performance.now() - started;
+    const bucket = LATENCY_BUCKETS.findIndex((bound) => took <= bound);
+    counters.latency[bucket] = (counters.latency[bucket] ?? 0) + 1;
     counters.reads++;
   };
 
@@ -100,7 +187,11 @@ async function run(config: FleetWorkerConfig): Promise<void> {
   let warm = false;
   const loop = async () => {
     while (!stopped) {
-      await Promise.all(templates.map(readOne));
+      // In chunks, as a server handles requests: a read's latency is its own (plus at most a
+      // chunk's worth of work), not the tail of one huge batch.
+      for (let from = 0; from < templates.length && !stopped; from += READ_CHUNK) {
+        await Promise.all(templates.slice(from, from + READ_CHUNK).map((template, offset) => readOne(template, from + offset)));
+      }
       if (!warm) {
         warm = true;
         send({ type: 'ready', index: config.index });
@@ -111,8 +202,27 @@ async function run(config: FleetWorkerConfig): Promise<void> {
 
   process.on('message', (raw) => {
     const message = raw as ParentMessage;
-    if (message.type === 'report') send({ type: 'report', index: config.index, counters: { ...counters } });
+    if (message.type === 'report') send({ type: 'report', index: config.index, counters: report() });
     else if (message.type === 'hang') hanging = true;
+    else if (message.type === 'cold') {
+      // The fleet's cold start in a namespace nobody used yet: one request per key is the goal.
+      let fetches = 0;
+      let failures = 0;
+      const cold = clientIn(message.namespace, () => fetches++);
+      void Promise.all(
+        templates.map((template) =>
+          cold.getToken({ template }).then(
+            (token) => {
+              if (token === null) failures++;
+            },
+            () => failures++,
+          ),
+        ),
+      ).then(() => {
+        cold.destroy();
+        send({ type: 'cold', index: config.index, fetches, failures });
+      });
+    }
     else if (message.type === 'stop') {
       stopped = true;
       send({ type: 'report', index: config.index, counters: { ...counters } });

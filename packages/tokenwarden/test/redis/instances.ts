@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { vi } from 'vitest';
 import { createTokenClient, type TokenClientOptions } from '../../src/client';
-import { type RedisCoordinatorOptions, redisCoordinator } from '../../src/sync/redis';
+import { type RedisClient, type RedisCoordinatorOptions, redisCoordinator } from '../../src/sync/redis';
 import type { FetchTokenContext, TimerProvider, TokenEvent } from '../../src/types';
 import { fakeNetwork, freshJwt, noWake } from '../helpers';
 
@@ -30,7 +30,7 @@ export interface InstanceOptions {
  * One "server instance": its own Redis connection, a token client with the Redis coordinator, and a
  * token source that mints JWTs locally (real clock) tagged with the instance name, counting requests.
  */
-export function createInstance(name: string, redis: Redis, namespace: string, options: InstanceOptions = {}) {
+export function createInstance<R extends RedisClient>(name: string, redis: R, namespace: string, options: InstanceOptions = {}) {
   const ttl = options.ttl ?? 60;
   let minted = 0;
   const fetchToken = vi.fn(async (context: FetchTokenContext) =>
@@ -55,7 +55,7 @@ export function createInstance(name: string, redis: Redis, namespace: string, op
   };
 }
 
-export type Instance = ReturnType<typeof createInstance>;
+export type Instance<R extends RedisClient = Redis> = ReturnType<typeof createInstance<R>>;
 
 /** Reads the `n` claim ("instance:serial") our instances put in every token. */
 export function origin(token: string | null): string {
@@ -67,7 +67,7 @@ export function origin(token: string | null): string {
  * Counts scripts sent on a client, and claims Redis answered (claims answer with an array), so a
  * test can tell that an instance has reached Redis and is now waiting — without sleeping.
  */
-export function countClaims(redis: Redis): { readonly answered: number; readonly sent: number } {
+export function countClaims(redis: RedisClient): { readonly answered: number; readonly sent: number } {
   const counter = { answered: 0, sent: 0 };
   for (const method of ['evalsha', 'eval'] as const) {
     const original = redis[method].bind(redis) as (...args: unknown[]) => Promise<unknown>;

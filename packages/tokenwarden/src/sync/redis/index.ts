@@ -11,3 +11,5 @@ export { RedisCoordinatorError } from './redisCoordinatorError';
 export type { RedisArgument, RedisClient, RedisScriptCommands, RedisSubscriberConnection } from './redisClient';
 export { redisRefreshTokenStore } from './redisRefreshTokenStore';
 export type { RedisRefreshTokenStoreOptions } from './redisRefreshTokenStore';
+export { nodeRedisClient } from './nodeRedisClient';
+export type { NodeRedisLike } from './nodeRedisClient';

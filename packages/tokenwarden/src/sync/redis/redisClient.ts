@@ -16,9 +16,12 @@ export interface RedisScriptCommands {
 export interface RedisSubscriberConnection {
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
+  /** Sharded pub/sub (Redis >= 7), used with `pubsub: 'sharded'`; messages then arrive as `smessage`. */
+  ssubscribe?(...channels: string[]): Promise<unknown>;
+  sunsubscribe?(...channels: string[]): Promise<unknown>;
   // Matches Node's EventEmitter signature, which is what ioredis exposes.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  on(event: 'message' | 'ready' | 'error', listener: (...args: any[]) => void): unknown;
+  on(event: 'message' | 'smessage' | 'ready' | 'error' | 'close' | 'end', listener: (...args: any[]) => void): unknown;
   quit(): Promise<unknown>;
   disconnect(): void;
 }

@@ -1,6 +1,7 @@
 import { systemTimers } from '../../timers';
 import { defaultRefreshMargin } from '../../timing';
 import type { Coordinator, TimerProvider } from '../../types';
+import { type NodeRedisLike, isNodeRedis, isScriptClient, nodeRedisClient } from './nodeRedisClient';
 import type { RedisClient } from './redisClient';
 import { RedisLink } from './redisLink';
 import { redisNames } from './redisNames';
@@ -19,11 +20,13 @@ export const DEFAULT_REFRESH_SPREAD = 500;
 /** Options of {@link redisCoordinator}; `redis` is required. */
 export interface RedisCoordinatorOptions {
   /**
-   * Your ioredis client (`new Redis(url)`), shared with the rest of your app. The coordinator runs
-   * Lua scripts on it and opens one more connection (`duplicate()`) per client for pub/sub.
+   * Your Redis client, shared with the rest of your app: ioredis (`new Redis(url)`, `new Cluster(nodes)`)
+   * or node-redis v5+ (`createClient()`, `createCluster()`). The coordinator runs Lua scripts on it
+   * and opens one more connection (`duplicate()`) per client for pub/sub. On a Redis Cluster every
+   * key of a namespace shares one hash slot (the namespace is the hash tag `{namespace}`).
    * Redis sees the tokens: trust it like the token endpoint (ACLs, TLS, no public exposure).
    */
-  redis: RedisClient;
+  redis: RedisClient | NodeRedisLike;
   /**
    * Which clients share tokens: every instance with the same namespace (and key prefix). One
    * namespace per session that several instances act for — e.g. `tenant:${tenantId}` for an M2M
@@ -64,6 +67,15 @@ export interface RedisCoordinatorOptions {
   timers?: TimerProvider;
   /** Source of the refresh spread, for deterministic tests. @default Math.random */
   random?: () => number;
+  /**
+   * How instances announce tokens, released locks and sign-outs. `'classic'`: `PUBLISH`/`SUBSCRIBE`;
+   * on a Redis Cluster the cluster bus copies every message to every node. `'sharded'`:
+   * `SPUBLISH`/`SSUBSCRIBE` (Redis >= 7): a namespace's messages stay on the shard that owns its
+   * slot, so cluster traffic does not grow with the number of nodes. With an ioredis `Cluster`,
+   * create it with `shardedSubscribers: true`. Every instance of a namespace must use the same
+   * mode (they would not hear each other otherwise). @default 'classic'
+   */
+  pubsub?: 'classic' | 'sharded';
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -102,15 +114,18 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * });
  */
 export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator {
-  const redis = options?.redis;
-  if (!redis || typeof redis.eval !== 'function' || typeof redis.evalsha !== 'function' || typeof redis.duplicate !== 'function') {
-    throw new TypeError('tokenwarden: redisCoordinator needs an ioredis client as `redis`');
-  }
+  const given: unknown = options?.redis;
+  let redis: RedisClient;
+  if (isScriptClient(given)) redis = given;
+  else if (isNodeRedis(given)) redis = nodeRedisClient(given);
+  else throw new TypeError('tokenwarden: redisCoordinator needs an ioredis or node-redis client as `redis`');
   if (typeof options.namespace !== 'string' || options.namespace.length === 0) {
     throw new TypeError('tokenwarden: redisCoordinator needs a non-empty namespace');
   }
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new TypeError('tokenwarden: redisCoordinator keyPrefix must be a string');
+  const pubsub = options.pubsub ?? 'classic';
+  if (pubsub !== 'classic' && pubsub !== 'sharded') throw new TypeError("tokenwarden: redisCoordinator pubsub must be 'classic' or 'sharded'");
   const refreshMargin = options.refreshMargin ?? defaultRefreshMargin;
   if (typeof refreshMargin !== 'function') throw new TypeError('tokenwarden: redisCoordinator refreshMargin must be a function');
   const settings = {
@@ -125,6 +140,7 @@ export function redisCoordinator(options: RedisCoordinatorOptions): Coordinator 
     refreshMargin,
     timers: options.timers ?? systemTimers,
     random: options.random ?? Math.random,
+    sharded: pubsub === 'sharded',
   };
   return {
     connect: (host) => new RedisLink(host, settings),

@@ -1,13 +1,13 @@
-import { compareFreshness, decodeJwt } from '../../jwt';
 import { keyId } from '../../keys';
-import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenClaims, TokenKey, TokenRecord } from '../../types';
-import { type RedisMessage, readMessage, tokenMessage, unlockMessage } from './messages';
+import type { AcquireContext, CoordinatorHost, CoordinatorLink, TimerProvider, TokenKey, TokenRecord } from '../../types';
+import { type RedisMessage, type SharedRecord, readMessage, readTime, tokenMessage, unlockMessage } from './messages';
 import type { RedisArgument, RedisClient } from './redisClient';
 import { RedisCoordinatorError } from './redisCoordinatorError';
 import { RedisHealth } from './redisHealth';
 import type { RedisNames } from './redisNames';
 import { CLAIM, INVALIDATE, type LuaScript, PUBLISH, RELEASE, runScript } from './scripts';
-import { listen } from './sharedSubscriber';
+import { type TimedToken, compareTimed, timeRecord, timeShared } from './sharedToken';
+import { type Subscription, listen } from './sharedSubscriber';
 import { withTimeout } from './withTimeout';
 
 export interface RedisLinkSettings {
@@ -27,25 +27,12 @@ export interface RedisLinkSettings {
   refreshMargin: (ttlSeconds: number) => number;
   timers: TimerProvider;
   random: () => number;
+  /** Announce with SPUBLISH and listen with SSUBSCRIBE (sharded pub/sub, Redis >= 7). */
+  sharded: boolean;
 }
 
 /** The freshest token this client is known to hold for a key (it published or adopted it). */
-interface Known {
-  jwt: string;
-  claims: TimedClaims;
-}
-
-/** JWT claims with the times this link needs (only JWTs travel through Redis in this version). */
-type TimedClaims = TokenClaims & { iat: number; exp: number };
-
-function timedClaims(jwt: string): TimedClaims | undefined {
-  try {
-    const claims = decodeJwt(jwt);
-    return typeof claims.iat === 'number' && typeof claims.exp === 'number' ? (claims as TimedClaims) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+type Known = TimedToken;
 
 /** The refresh lock this instance holds for one key. */
 interface Holding {
@@ -65,7 +52,7 @@ interface Waiter {
 
 interface Claim {
   epoch: number;
-  jwt: string | undefined;
+  stored: SharedRecord | undefined;
   state: 'stored' | 'won' | 'held';
   pttl: number;
 }
@@ -74,6 +61,18 @@ interface Claim {
 const LOCK_EXPIRY_SLACK = 5;
 /** Stored tokens judged in a row before giving up on Redis for this attempt (two is the normal worst case). */
 const MAX_STORED_READS = 3;
+/**
+ * While the pub/sub subscription is not confirmed (start-up, reconnect), announcements may be
+ * missed: a waiter asks Redis again this often (ms) instead of sleeping until the lock expires.
+ */
+const UNSUBSCRIBED_POLL = 100;
+/**
+ * Pace of background claims when many keys fall due at once, ms per key: keys fetched together
+ * refresh together, and thousands of claims sent in the same `refreshSpread` would queue behind
+ * each other past `timeout` (then every one of them fetches alone). Spread over at least
+ * (keys in the wave x this), still within a quarter of the tokens' remaining servable time.
+ */
+const WAVE_PACE = 0.5;
 
 function noop(): void {}
 
@@ -92,18 +91,24 @@ function randomId(): string {
 }
 
 function readClaim(reply: unknown): Claim {
-  if (Array.isArray(reply) && reply.length === 4) {
-    const [epoch, jwt, state, pttl] = reply as unknown[];
+  if (Array.isArray(reply) && reply.length === 6) {
+    const [epoch, token, state, pttl, expiresAt, issuedAt] = reply as unknown[];
     if (
       typeof epoch === 'number' &&
-      (jwt === null || typeof jwt === 'string') &&
+      (token === null || typeof token === 'string') &&
       (state === 'stored' || state === 'won' || state === 'held') &&
       typeof pttl === 'number'
     ) {
-      return { epoch, jwt: jwt ?? undefined, state, pttl };
+      const stored = typeof token === 'string' ? { token, expiresAt: readTime(expiresAt), issuedAt: readTime(issuedAt) } : undefined;
+      return { epoch, stored, state, pttl };
     }
   }
   throw new RedisCoordinatorError('claim', 'Redis answered claim with an unexpected reply', false);
+}
+
+/** Whether a claim's raw reply (possibly a late one nobody waited for) took the lock. */
+function claimWon(reply: unknown): boolean {
+  return Array.isArray(reply) && reply[2] === 'won';
 }
 
 /**
@@ -119,7 +124,7 @@ export class RedisLink implements CoordinatorLink {
   /** Tells our own sign-out announcements apart from the others'. */
   readonly #id = randomId();
   readonly #health: RedisHealth;
-  readonly #subscription: { close(): void };
+  readonly #subscription: Subscription;
   readonly #known = new Map<string, Known>();
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #holdings = new Map<string, Holding>();
@@ -128,19 +133,25 @@ export class RedisLink implements CoordinatorLink {
   /** Our own sign-out on its way to Redis: reads and writes wait for it, so none uses the old epoch. */
   #bumping: Promise<void> = Promise.resolve();
   #fences = 0;
+  /** Background refreshes in their spread pause right now: the size of the current wave. */
+  #spreading = 0;
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  /** Times the pub/sub connection dropped: a waiter that sees it change stops waiting for news. */
+  #losses = 0;
   #sweepAt = 1024;
   #closed = false;
 
   constructor(host: CoordinatorHost, settings: RedisLinkSettings) {
     this.#host = host;
     this.#settings = settings;
+    this.#publishCommand = settings.sharded ? 'SPUBLISH' : 'PUBLISH';
     this.#health = new RedisHealth(settings.timers, settings.retryInterval, (event) => host.emit(event));
-    let subscription: ReturnType<typeof listen>;
+    let subscription: Subscription;
     try {
-      subscription = listen(settings.redis, settings.names.channel, this.#onMessage);
+      subscription = listen(settings.redis, settings.names.channel, this.#onMessage, this.#onSubscription, settings.sharded);
     } catch (error) {
       this.#health.failed(RedisCoordinatorError.from('subscribe', error));
-      subscription = { ready: Promise.resolve(), close: noop };
+      subscription = { ready: Promise.resolve(), confirmed: false, close: noop };
     }
     this.#subscription = subscription;
     // Off the getToken() path, so bounded by the longest wait for a message rather than `timeout`
@@ -153,27 +164,32 @@ export class RedisLink implements CoordinatorLink {
   async acquire(key: TokenKey, signal: AbortSignal, context?: AcquireContext): Promise<() => void> {
     if (signal.aborted) throw signal.reason;
     if (this.#closed || !this.#health.available) return noop;
+    // Only a proactive refresh leaves callers served meanwhile: nothing else may be spread.
+    const background = (context?.reason ?? 'refresh') === 'refresh';
     try {
-      // Only a proactive refresh leaves callers served meanwhile: nothing else may be spread.
-      return await this.#coordinate(key, keyId(key), signal, (context?.reason ?? 'refresh') === 'refresh');
+      return await this.#coordinate(key, keyId(key), signal, background);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // Coordination is an optimisation: without Redis this client simply fetches on its own.
-      this.#health.failed(RedisCoordinatorError.from('claim', error));
+      const failure = RedisCoordinatorError.from('claim', error);
+      // A background claim that was only slow (a busy refresh wave, nobody waiting for it) is not
+      // an outage: resting would send every other key due in the next `retryInterval` to its own
+      // fetch. Errors, and slowness that a caller waited for, do make the link rest.
+      if (background && failure.timedOut) this.#health.warn(failure);
+      else this.#health.failed(failure);
       return noop;
     }
   }
 
   publish(key: TokenKey, record: TokenRecord): void {
     if (this.#closed) return;
-    const token = record.token;
-    const claims = timedClaims(token);
-    if (claims === undefined) return;
+    const timed = timeRecord(record);
+    if (!timed) return;
     const id = keyId(key);
-    this.#remember(id, token, claims);
+    this.#remember(id, timed);
     if (!this.#health.available) return;
     const holding = this.#holdings.get(id);
-    const sharing = this.#bumping.then(() => this.#share(key, token, claims, holding?.fence ?? ''));
+    const sharing = this.#bumping.then(() => this.#share(key, timed, holding?.fence ?? ''));
     if (holding) holding.sharing = sharing;
   }
 
@@ -182,7 +198,7 @@ export class RedisLink implements CoordinatorLink {
     this.#forget();
     const { names } = this.#settings;
     this.#bumping = this.#bumping.then(() =>
-      this.#call('invalidate', INVALIDATE, [names.epoch], [this.#epoch ?? '', names.channel, this.#id]).then(
+      this.#call('invalidate', INVALIDATE, [names.epoch], [this.#epoch ?? '', names.channel, this.#id, this.#publishCommand]).then(
         (bumped) => {
           this.#health.succeeded();
           if (typeof bumped === 'number') this.#epoch = Math.max(this.#epoch ?? 0, bumped);
@@ -205,7 +221,7 @@ export class RedisLink implements CoordinatorLink {
   async #coordinate(key: TokenKey, id: string, signal: AbortSignal, mayWait: boolean): Promise<() => void> {
     await this.#bumping;
     const { timers, waitTimeout, lockTtl } = this.#settings;
-    const startJwt = this.#known.get(id)?.jwt;
+    const startJwt = this.#known.get(id)?.token;
     // The stored token we have already looked at (or hold): finding it again means "not refreshed yet".
     let judged = startJwt ?? '';
     // A background refresh (the client still serves its token) first waits a random moment: every
@@ -215,9 +231,11 @@ export class RedisLink implements CoordinatorLink {
     if (spread > 0) {
       const waiter = createWaiter();
       this.#addWaiter(id, waiter);
+      this.#spreading++;
       try {
         await this.#wait(waiter, this.#settings.random() * spread, signal);
       } finally {
+        this.#spreading--;
         this.#removeWaiter(id, waiter);
       }
       if (this.#delivered(id, startJwt) || this.#closed) return noop;
@@ -248,16 +266,22 @@ export class RedisLink implements CoordinatorLink {
           if (signal.aborted) throw signal.reason;
           if (this.#closed) return noop;
           if (claim.state === 'stored') {
-            this.#adopt(key, id, claim.jwt as string);
+            const stored = claim.stored as SharedRecord;
+            this.#adopt(key, id, stored);
             if (this.#delivered(id, startJwt)) return noop;
-            judged = claim.jwt as string;
+            judged = stored.token;
             if (++reads >= MAX_STORED_READS) return noop;
             continue;
           }
           // Another instance is refreshing: wait for its token, its release, or its lock's expiry.
-          await this.#wait(waiter, claim.pttl > 0 ? claim.pttl + LOCK_EXPIRY_SLACK : lockTtl, signal);
+          // Until our subscription is confirmed its announcement could be missed: ask again soon.
+          const untilExpiry = claim.pttl > 0 ? claim.pttl + LOCK_EXPIRY_SLACK : lockTtl;
+          const losses = this.#losses;
+          await this.#wait(waiter, this.#subscription.confirmed ? untilExpiry : Math.min(untilExpiry, UNSUBSCRIBED_POLL), signal);
           if (this.#delivered(id, startJwt) || deadlinePassed || this.#closed) return noop;
-          judged = this.#known.get(id)?.jwt ?? judged;
+          // Redis went away meanwhile (the holder's token would not reach us): fetch now, not at expiry.
+          if (this.#losses !== losses || !this.#health.available) return noop;
+          judged = this.#known.get(id)?.token ?? judged;
         } finally {
           this.#removeWaiter(id, waiter);
         }
@@ -269,19 +293,21 @@ export class RedisLink implements CoordinatorLink {
 
   /** One atomic read-or-lock. A sign-out seen in its answer is applied before anything else. */
   async #claim(key: TokenKey, judged: string, fence: string): Promise<Claim> {
-    const { names, lockTtl } = this.#settings;
+    const { names, lockTtl, redis, timers, timeout } = this.#settings;
+    let late: Promise<unknown> | undefined;
     let reply: unknown;
     try {
-      reply = await this.#call(
-        'claim',
-        CLAIM,
-        [names.token(key), names.lock(key), names.epoch],
-        [this.#epoch ?? '', judged, fence, lockTtl],
-      );
+      reply = await withTimeout(timers, timeout, 'claim', (abandoned) => {
+        late = runScript(redis, CLAIM, [names.token(key), names.lock(key), names.epoch], [this.#epoch ?? '', judged, fence, lockTtl], abandoned);
+        return late;
+      });
     } catch (error) {
-      // The claim may still run late (ioredis queues commands while reconnecting): release
-      // behind it, so a late lock does not make the others wait for its expiry.
-      this.#release(key, fence, true);
+      // The claim may still run late (clients queue commands while reconnecting, a cluster
+      // redirects them after a failover): if it took the lock after all, release it behind the
+      // claim's own answer, so the release can never overtake it.
+      late?.then((lateReply) => {
+        if (claimWon(lateReply)) this.#release(key, fence, true);
+      }, noop);
       throw error;
     }
     const claim = readClaim(reply);
@@ -319,7 +345,7 @@ export class RedisLink implements CoordinatorLink {
   #release(key: TokenKey, fence: string, announce: boolean): void {
     const { names } = this.#settings;
     const message = announce ? unlockMessage(key) : '';
-    this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message]).then(
+    this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message, this.#publishCommand]).then(
       () => this.#health.succeeded(),
       (error: unknown) => this.#health.failed(error),
     );
@@ -329,20 +355,21 @@ export class RedisLink implements CoordinatorLink {
    * Stores the token for the fleet until its cutoff, announces it, and frees our lock (`fence`) in
    * the same step. Resolves true when the token was stored (and so the lock freed).
    */
-  async #share(key: TokenKey, jwt: string, claims: TimedClaims, fence: string): Promise<boolean> {
+  async #share(key: TokenKey, timed: TimedToken, fence: string): Promise<boolean> {
     const epoch = this.#epoch;
     // Never spoken to Redis: the first acquire learns the epoch; sharing waits for that.
     if (epoch === undefined || this.#closed) return false;
-    const px = Math.floor(claims.exp * 1000 - this.#host.minValidity * 1000 - this.#host.now());
+    const px = Math.floor(timed.expiresAt - this.#host.minValidity * 1000 - this.#host.now());
     // Redis must never hand out a token that is already below the cutoff.
     if (px <= 0) return false;
     const { names } = this.#settings;
+    const { token, expiresAt, issuedAt } = timed;
     try {
       const reply = await this.#call(
         'publish',
         PUBLISH,
         [names.token(key), names.epoch, names.lock(key)],
-        [epoch, jwt, px, names.channel, tokenMessage(epoch, key, jwt), fence],
+        [epoch, token, px, names.channel, tokenMessage(epoch, key, { token, expiresAt, issuedAt }), fence, expiresAt, issuedAt, this.#publishCommand],
       );
       this.#health.succeeded();
       const [current, stored] = Array.isArray(reply) ? (reply as unknown[]) : [];
@@ -358,20 +385,20 @@ export class RedisLink implements CoordinatorLink {
    * Offers a token from another instance to the client, if it is news: fresher than what the client
    * is known to hold and still above the cutoff. The client's door validates and keeps it monotonic.
    */
-  #adopt(key: TokenKey, id: string, jwt: string): void {
-    const claims = timedClaims(jwt);
-    if (claims === undefined) return;
-    if (claims.exp * 1000 - this.#host.now() <= this.#host.minValidity * 1000) return;
+  #adopt(key: TokenKey, id: string, shared: SharedRecord): void {
+    const timed = timeShared(shared);
+    if (!timed) return;
+    if (timed.expiresAt - this.#host.now() <= this.#host.minValidity * 1000) return;
     const known = this.#known.get(id);
     // Re-offering the token the client already has would look like a delivery to a forced refresh.
-    if (known && compareFreshness(claims, known.claims) <= 0) return;
+    if (known && (known.token === timed.token || compareTimed(timed, known) <= 0)) return;
     let accepted = false;
     try {
-      accepted = this.#host.offer(key, jwt);
+      accepted = this.#host.offer(key, { token: timed.token, expiresAt: timed.expiresAt, issuedAt: timed.issuedAt || undefined });
     } catch {
       accepted = false;
     }
-    if (accepted) this.#remember(id, jwt, claims);
+    if (accepted) this.#remember(id, timed);
   }
 
   /**
@@ -381,30 +408,34 @@ export class RedisLink implements CoordinatorLink {
    */
   #delivered(id: string, startJwt: string | undefined): boolean {
     const known = this.#known.get(id);
-    if (!known || known.jwt === startJwt) return false;
-    const { exp, iat } = known.claims;
+    if (!known || known.token === startJwt) return false;
+    const { expiresAt, issuedAt } = known;
     const now = this.#host.now();
-    const refreshAt = exp * 1000 - this.#settings.refreshMargin(exp - iat) * 1000;
-    return now < refreshAt && now < exp * 1000 - this.#host.minValidity * 1000;
+    // Without an issue time, count the life from now (the margin is then at most what is left).
+    const lifetime = (expiresAt - (issuedAt > 0 ? issuedAt : now)) / 1000;
+    const refreshAt = expiresAt - this.#settings.refreshMargin(lifetime) * 1000;
+    return now < refreshAt && now < expiresAt - this.#host.minValidity * 1000;
   }
 
   /**
-   * How long a refresh of `id` may be spread, ms: up to `refreshSpread`, and at most a quarter of
-   * the time the client's token is still served (none when it has none: someone is waiting).
+   * How long a refresh of `id` may be spread, ms: `refreshSpread`, or longer in a wave of many keys
+   * ({@link WAVE_PACE} per key), and at most a quarter of the time the client's token is still
+   * served (none when it has none: someone is waiting).
    */
   #spread(id: string): number {
     const known = this.#known.get(id);
     if (!known || this.#settings.refreshSpread <= 0) return 0;
-    const servedFor = known.claims.exp * 1000 - this.#host.minValidity * 1000 - this.#host.now();
-    return servedFor > 0 ? Math.min(this.#settings.refreshSpread, servedFor / 4) : 0;
+    const servedFor = known.expiresAt - this.#host.minValidity * 1000 - this.#host.now();
+    if (servedFor <= 0) return 0;
+    return Math.min(Math.max(this.#settings.refreshSpread, (this.#spreading + 1) * WAVE_PACE), servedFor / 4);
   }
 
-  #remember(id: string, jwt: string, claims: TimedClaims): void {
-    this.#known.set(id, { jwt, claims });
+  #remember(id: string, timed: TimedToken): void {
+    this.#known.set(id, timed);
     if (this.#known.size < this.#sweepAt) return;
     // Keys the client stopped reading leave their entries behind; drop the expired ones.
     const now = this.#host.now();
-    for (const [knownId, known] of this.#known) if (known.claims.exp * 1000 <= now) this.#known.delete(knownId);
+    for (const [knownId, known] of this.#known) if (known.expiresAt <= now) this.#known.delete(knownId);
     this.#sweepAt = Math.max(1024, this.#known.size * 2);
   }
 
@@ -452,8 +483,19 @@ export class RedisLink implements CoordinatorLink {
     }
     // Only keys this client uses: a token for a key it never read would only fill its cache.
     if (!this.#known.has(id) && !this.#waiters.has(id)) return;
-    this.#adopt(message.key, id, message.jwt);
+    this.#adopt(message.key, id, message.shared);
     this.#wakeKey(id);
+  };
+
+  /**
+   * The pub/sub connection dropped: announcements are lost from now on, so nobody may sit waiting
+   * for one. The waiters wake and, Redis being away, fetch on their own at once.
+   */
+  readonly #onSubscription = (up: boolean): void => {
+    if (this.#closed || up) return;
+    this.#losses++;
+    this.#health.warn(new RedisCoordinatorError('subscribe', 'Redis pub/sub connection lost', false));
+    this.#wakeAll();
   };
 
   #wait(waiter: Waiter, ms: number, signal: AbortSignal): Promise<void> {

@@ -16,8 +16,8 @@ const fakeRedis = { eval: vi.fn(), evalsha: vi.fn(), duplicate: vi.fn() } as unk
 
 describe('redisCoordinator options', () => {
   it.each([
-    ['no client', { namespace: 'a' }, /ioredis client/],
-    ['a client without scripts', { redis: { duplicate() {} }, namespace: 'a' }, /ioredis client/],
+    ['no client', { namespace: 'a' }, /ioredis or node-redis client/],
+    ['a client without scripts', { redis: { duplicate() {} }, namespace: 'a' }, /ioredis or node-redis client/],
     ['an empty namespace', { redis: fakeRedis, namespace: '' }, /non-empty namespace/],
     ['a negative timeout', { redis: fakeRedis, namespace: 'a', timeout: -1 }, /timeout/],
     ['a fractional lockTtl (PX takes whole ms)', { redis: fakeRedis, namespace: 'a', lockTtl: 1.5 }, /lockTtl/],
@@ -42,14 +42,28 @@ describe('redisNames', () => {
 
 describe('channel messages', () => {
   it('round-trip token and unlock messages', () => {
-    expect(readMessage(tokenMessage(3, { template: 't', organizationId: null }, 'a.b.c'))).toEqual({
+    expect(readMessage(tokenMessage(3, { template: 't', organizationId: null }, { token: 'opaque', expiresAt: 2_000, issuedAt: 1_000 }))).toEqual({
       type: 'token',
       epoch: 3,
       key: { template: 't', organizationId: null },
-      jwt: 'a.b.c',
+      shared: { token: 'opaque', expiresAt: 2_000, issuedAt: 1_000 },
     });
     expect(readMessage(unlockMessage({ audience: 'x' }))).toEqual({ type: 'unlock', key: { audience: 'x' } });
     expect(readMessage(JSON.stringify({ type: 'epoch', epoch: 4, from: 'me' }))).toEqual({ type: 'epoch', epoch: 4, from: 'me' });
+  });
+
+  it('reads the version-1 token message (jwt, no timing) that older instances send during an upgrade', () => {
+    expect(readMessage(JSON.stringify({ type: 'token', epoch: 0, key: {}, jwt: 'a.b.c' }))).toEqual({
+      type: 'token',
+      epoch: 0,
+      key: {},
+      shared: { token: 'a.b.c', expiresAt: undefined, issuedAt: undefined },
+    });
+  });
+
+  it('drops timing that is not a positive finite number (the token itself is judged then)', () => {
+    const raw = JSON.stringify({ v: 2, type: 'token', epoch: 0, key: {}, token: 't', expiresAt: 'soon', issuedAt: -5 });
+    expect(readMessage(raw)).toMatchObject({ shared: { token: 't', expiresAt: undefined, issuedAt: undefined } });
   });
 
   it.each([
@@ -59,6 +73,7 @@ describe('channel messages', () => {
     ['a key with extra fields', JSON.stringify({ type: 'unlock', key: { template: 't', evil: 1 } })],
     ['a negative epoch', JSON.stringify({ type: 'epoch', epoch: -1, from: 'x' })],
     ['a token that is not a string', JSON.stringify({ type: 'token', epoch: 0, key: {}, jwt: 7 })],
+    ['an empty token', JSON.stringify({ v: 2, type: 'token', epoch: 0, key: {}, token: '' })],
   ])('ignore %s', (_, raw) => {
     expect(readMessage(raw)).toBeUndefined();
   });

@@ -11,80 +11,123 @@ export interface LuaScript {
   readonly source: string;
 }
 
+/**
+ * Reads the epoch as `current`. Anything that is not a non-negative integer string (a foreign value,
+ * another type) counts as 0 and is overwritten: one broken key must not fail every call. If Redis
+ * lost it, the caller's larger epoch is put back.
+ */
 const RESTORE_EPOCH = `
-local current = tonumber(redis.call('GET', KEYS[EPOCH]) or '0')
+local current = nil
+if redis.call('TYPE', KEYS[EPOCH])['ok'] == 'string' then current = tonumber(redis.call('GET', KEYS[EPOCH])) end
+local repair = current == nil or current < 0 or current ~= math.floor(current)
+if repair then current = 0 end
 local mine = tonumber(ARGV[1])
 if mine ~= nil and current < mine then
-  redis.call('SET', KEYS[EPOCH], ARGV[1])
   current = mine
-end`;
+  repair = true
+end
+if repair and (current > 0 or redis.call('EXISTS', KEYS[EPOCH]) == 1) then redis.call('SET', KEYS[EPOCH], current) end`;
 
 /**
- * KEYS: token hash, lock, epoch. ARGV: caller's epoch ('' unknown), judged jwt ('' none), fence, lock ttl ms.
- * Returns `{ epoch, jwt | nil, state, pttl }`. state 'stored': a token of the current epoch that the
- * caller has not judged yet (it is returned, no lock is taken). Otherwise the lock is tried:
- * 'won' (the caller refreshes), or 'held' with the lock's remaining ms (someone else refreshes).
- * The judged jwt is the one the caller already holds or already found unusable: finding it again
+ * KEYS: token hash, lock, epoch. ARGV: caller's epoch ('' unknown), judged token ('' none), fence, lock ttl ms.
+ * Returns `{ epoch, token | false, state, pttl, expiresAt | false, issuedAt | false }`. state 'stored':
+ * a token of the current epoch that the caller has not judged yet (it is returned, no lock is
+ * taken). Otherwise the lock is tried: 'won' (the caller refreshes), or 'held' with the lock's
+ * remaining ms (someone else refreshes).
+ * The judged token is the one the caller already holds or already found unusable: finding it again
  * means nobody refreshed yet, so the lock is taken in the same step, leaving no gap for a refresher
  * to finish unseen between a read and a lock (which would make the caller fetch a second time).
+ * Broken state is repaired, never waited on: a token key that is not a hash is dropped; a lock that
+ * is not a string, never expires, or does not hold a fence (`<id>:<n>`) was not written by a
+ * coordinator and is dropped; a lock living longer than the caller's lock TTL is cut to it. The
+ * stored token's field was `jwt` before records (read for a rolling upgrade).
  */
 export const CLAIM: LuaScript = {
   name: 'claim',
   source: `${RESTORE_EPOCH.replaceAll('EPOCH', '3')}
-local stored = redis.call('HMGET', KEYS[1], 'epoch', 'jwt')
-local jwt = stored[2]
-if jwt and tonumber(stored[1]) == current and jwt ~= ARGV[2] then
-  return {current, jwt, 'stored', 0}
+local ttype = redis.call('TYPE', KEYS[1])['ok']
+if ttype == 'hash' then
+  local stored = redis.call('HMGET', KEYS[1], 'epoch', 'token', 'jwt', 'exp', 'iat')
+  local token = stored[2] or stored[3]
+  if token and tonumber(stored[1]) == current and token ~= ARGV[2] then
+    return {current, token, 'stored', 0, stored[4] or false, stored[5] or false}
+  end
+elseif ttype ~= 'none' then
+  redis.call('DEL', KEYS[1])
+end
+local ltype = redis.call('TYPE', KEYS[2])['ok']
+if ltype ~= 'none' then
+  local pttl = redis.call('PTTL', KEYS[2])
+  if ltype ~= 'string' or pttl < 0 or not string.match(redis.call('GET', KEYS[2]), '^[%w%-]+:%d+$') then
+    redis.call('DEL', KEYS[2])
+  elseif pttl > tonumber(ARGV[4]) then
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  end
 end
 if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then
-  return {current, false, 'won', 0}
+  return {current, false, 'won', 0, false, false}
 end
-return {current, false, 'held', redis.call('PTTL', KEYS[2])}`,
+return {current, false, 'held', redis.call('PTTL', KEYS[2]), false, false}`,
 };
 
 /**
- * KEYS: token hash, epoch, lock. ARGV: caller's epoch, jwt, px, channel, message, fence ('' when not holding).
- * Stores and announces the token only if the caller's epoch is current, and then frees the caller's
- * lock (if it still holds it) in the same step: a refresh costs the holder two round trips, not
- * three. Returns `{ epoch, stored }` (stored 1 or 0).
+ * Announces on the channel with `PUBLISH`, or `SPUBLISH` (sharded pub/sub, Redis >= 7) when the
+ * caller passes that word: a sharded channel must live in the keys' slot, which the namespace hash
+ * tag guarantees. Anything else than 'SPUBLISH' means PUBLISH.
+ */
+const PUBLISH_COMMAND = `(ARGV[NTH] == 'SPUBLISH' and 'SPUBLISH' or 'PUBLISH')`;
+
+/** Frees the lock in KEYS[n] if it is a string holding ARGV[fence] (never touches another type). */
+const FREE_LOCK = `
+if ARGV[FENCE] ~= '' and redis.call('TYPE', KEYS[LOCK])['ok'] == 'string' and redis.call('GET', KEYS[LOCK]) == ARGV[FENCE] then
+  redis.call('DEL', KEYS[LOCK])
+  freed = 1
+end`;
+
+/**
+ * KEYS: token hash, epoch, lock. ARGV: caller's epoch, token, px, channel, message, fence ('' when
+ * not holding), expiresAt ms, issuedAt ms, publish command (see {@link PUBLISH_COMMAND}).
+ * Stores and announces the token only if the caller's epoch is current (replacing whatever the key
+ * held, of any type), and then frees the caller's lock (if it still holds it) in the same step: a
+ * refresh costs the holder two round trips, not three. Returns `{ epoch, stored }` (stored 1 or 0).
  */
 export const PUBLISH: LuaScript = {
   name: 'publish',
   source: `${RESTORE_EPOCH.replaceAll('EPOCH', '2')}
 if current ~= mine then return {current, 0} end
-redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'jwt', ARGV[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'token', ARGV[2], 'exp', ARGV[7], 'iat', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
-if ARGV[6] ~= '' and redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
+redis.call(${PUBLISH_COMMAND.replace('NTH', '9')}, ARGV[4], ARGV[5])
+local freed = 0
+${FREE_LOCK.replaceAll('FENCE', '6').replaceAll('LOCK', '3')}
 return {current, 1}`,
 };
 
 /**
- * KEYS: lock. ARGV: fence, channel, message ('' for none).
+ * KEYS: lock. ARGV: fence, channel, message ('' for none), publish command.
  * Deletes the lock only while it still holds the caller's fence: after an expiry another instance
  * may hold it, and that lock is not ours to drop. Returns 1 when released.
  */
 export const RELEASE: LuaScript = {
   name: 'release',
-  source: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-return 1`,
+  source: `local freed = 0
+${FREE_LOCK.replaceAll('FENCE', '1').replaceAll('LOCK', '1')}
+if freed == 1 and ARGV[3] ~= '' then redis.call(${PUBLISH_COMMAND.replace('NTH', '4')}, ARGV[2], ARGV[3]) end
+return freed`,
 };
 
 /**
- * KEYS: epoch. ARGV: caller's epoch ('' unknown), channel, sender id.
- * Bumps the epoch past anything the caller knows and announces it; returns the new epoch.
+ * KEYS: epoch. ARGV: caller's epoch ('' unknown), channel, sender id, publish command.
+ * Bumps the epoch past anything the caller knows (and past a broken value) and announces it;
+ * returns the new epoch.
  */
 export const INVALIDATE: LuaScript = {
   name: 'invalidate',
-  source: `local bumped = redis.call('INCR', KEYS[1])
-local mine = tonumber(ARGV[1])
-if mine ~= nil and bumped <= mine then
-  bumped = mine + 1
-  redis.call('SET', KEYS[1], bumped)
-end
-redis.call('PUBLISH', ARGV[2], cjson.encode({type = 'epoch', epoch = bumped, from = ARGV[3]}))
+  source: `${RESTORE_EPOCH.replaceAll('EPOCH', '1')}
+local bumped = current + 1
+redis.call('SET', KEYS[1], bumped)
+redis.call(${PUBLISH_COMMAND.replace('NTH', '4')}, ARGV[2], cjson.encode({type = 'epoch', epoch = bumped, from = ARGV[3]}))
 return bumped`,
 };
 
@@ -115,10 +158,18 @@ const loaded = new WeakMap<RedisScriptCommands, Set<string>>();
 
 /**
  * Runs a script by its SHA once Redis has it: the first call on a connection sends the text
- * (`EVAL`, which also caches it), later ones only the SHA; `NOSCRIPT` (Redis restarted and forgot
- * it) falls back to `EVAL` again.
+ * (`EVAL`, which also caches it), later ones only the SHA; `NOSCRIPT` (Redis restarted, or a
+ * promoted replica, forgot it) falls back to `EVAL` again — unless the caller has given up on the
+ * call by then (`abandoned`): a late fallback would run a claim nobody waits for any more, and take
+ * a lock nobody releases.
  */
-export async function runScript(redis: RedisScriptCommands, script: LuaScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
+export async function runScript(
+  redis: RedisScriptCommands,
+  script: LuaScript,
+  keys: string[],
+  args: RedisArgument[],
+  abandoned: () => boolean = () => false,
+): Promise<unknown> {
   const sha = await scriptSha(script.source);
   let cached = loaded.get(redis);
   if (!cached) {
@@ -131,6 +182,7 @@ export async function runScript(redis: RedisScriptCommands, script: LuaScript, k
     } catch (error) {
       if (!isNoScript(error)) throw error;
       cached.delete(sha);
+      if (abandoned()) throw error;
     }
   }
   const reply = await redis.eval(script.source, keys.length, ...keys, ...args);
