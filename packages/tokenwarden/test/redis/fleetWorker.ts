@@ -110,29 +110,27 @@ async function run(config: FleetWorkerConfig): Promise<void> {
       },
       minValidity: config.minValidity,
       refreshMargin: margin,
-      coordinator: onAnyEngine(
-        redisCoordinator({
-          redis,
-          namespace,
-          lockTtl: config.lockTtl,
-          waitTimeout: config.waitTimeout,
-          ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
-          refreshMargin: margin,
-        }),
-      ),
+      coordinator: redisCoordinator({
+        redis,
+        namespace,
+        lockTtl: config.lockTtl,
+        waitTimeout: config.waitTimeout,
+        ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+        refreshMargin: margin,
+      }),
     });
   const client = createTokenClient({
     fetchToken,
     minValidity: config.minValidity,
     refreshMargin: margin,
-    coordinator: onAnyEngine(redisCoordinator({
+    coordinator: redisCoordinator({
       redis,
       namespace: config.namespace,
       lockTtl: config.lockTtl,
       waitTimeout: config.waitTimeout,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
       refreshMargin: margin,
-    })),
+    }),
   });
   // Per key: when its current token stops being served. A successor arriving later came too late.
   const cutoffs = new Map<string | undefined, number>();
