@@ -18,7 +18,10 @@ function finite(value: unknown): value is number {
  * answer's `expires_in`), a token that only looks like a JWT is taken as opaque; without one the
  * JWT must be readable, since its claims are all the timing there is.
  */
-function claimsOf(token: string, hasOwnExpiry: boolean): TokenClaims | undefined {
+function claimsOf(token: string, hasOwnExpiry: boolean, strict: boolean): TokenClaims | undefined {
+  // From another participant, anything with a JWT's three parts must be a readable JWT: a value a
+  // peer mangled is refused rather than served as an opaque token.
+  if (strict && token.split('.').length === 3) return decodeJwt(token);
   if (hasOwnExpiry) {
     if (!looksLikeJwt(token)) return undefined;
     try {
@@ -39,14 +42,19 @@ function claimsOf(token: string, hasOwnExpiry: boolean): TokenClaims | undefined
  * earliest expiry wins. `base` is when the answer was made by the server's clock: its `serverTime`,
  * else the earliest the server's clock could have been when the request was sent.
  */
-export function buildRecord(token: string, given: { expiresAt?: number | undefined; expiresIn?: number | undefined; issuedAt?: number | undefined }, base: number): TokenRecord {
+export function buildRecord(
+  token: string,
+  given: { expiresAt?: number | undefined; expiresIn?: number | undefined; issuedAt?: number | undefined },
+  base: number,
+  strict = false,
+): TokenRecord {
   if (token.length === 0) throw new InvalidTokenError('bad-response', 'Token is an empty string');
   const { expiresAt, expiresIn, issuedAt } = given;
   if (expiresIn !== undefined && (!finite(expiresIn) || expiresIn <= 0)) {
     throw new InvalidTokenError('bad-response', 'expiresIn must be a positive number of seconds');
   }
   if (expiresAt !== undefined && !finite(expiresAt)) throw new InvalidTokenError('bad-response', 'expiresAt must be a finite number of ms');
-  const claims = claimsOf(token, expiresAt !== undefined || expiresIn !== undefined);
+  const claims = claimsOf(token, expiresAt !== undefined || expiresIn !== undefined, strict);
   let expiry = Number.POSITIVE_INFINITY;
   if (claims?.exp !== undefined) expiry = claims.exp * 1000;
   if (expiresAt !== undefined && expiresAt < expiry) expiry = expiresAt;
@@ -76,11 +84,11 @@ export function readFetchResult(result: Exclude<FetchTokenResult, null>, base: n
 /** Reads a token another participant handed over; `undefined` when it is not a usable shape. */
 export function readSharedToken(shared: unknown, now: number): TokenRecord | undefined {
   try {
-    if (typeof shared === 'string') return buildRecord(shared, {}, now);
+    if (typeof shared === 'string') return buildRecord(shared, {}, now, true);
     if (typeof shared !== 'object' || shared === null) return undefined;
     const { token, expiresAt, issuedAt } = shared as SharedToken;
     if (typeof token !== 'string') return undefined;
-    return buildRecord(token, { expiresAt: finite(expiresAt) ? expiresAt : undefined, issuedAt: finite(issuedAt) ? issuedAt : undefined }, now);
+    return buildRecord(token, { expiresAt: finite(expiresAt) ? expiresAt : undefined, issuedAt: finite(issuedAt) ? issuedAt : undefined }, now, true);
   } catch {
     return undefined;
   }

@@ -17,12 +17,12 @@ export type UseTokenOptions = TokenKey;
  *   same fields is the same key: passing an inline literal is fine.
  * @example
  * function Profile() {
- *   const { token, status, error, refresh } = useToken({ template: 'api' });
- *   if (status === 'loading') return <Spinner />;
- *   if (status === 'signed-out') return <SignIn />;
- *   if (status === 'offline') return <p>Offline. <button onClick={refresh}>Retry</button></p>;
- *   if (status === 'error') return <p>Could not sign you in: {error?.message}</p>;
- *   return <ProfileView token={token} />;
+ *   const state = useToken({ template: 'api' });
+ *   if (state.status === 'loading') return <Spinner />;
+ *   if (state.status === 'signed-out') return <SignIn />;
+ *   if (state.status === 'offline') return <p>Offline. <button onClick={state.refresh}>Retry</button></p>;
+ *   if (state.status === 'error') return <p>Could not sign you in: {state.error?.message}</p>;
+ *   return <ProfileView token={state.token} />; // status is 'ready': token is a string
  * }
  */
 export function useToken(options?: UseTokenOptions): TokenState {

@@ -7,6 +7,7 @@ export type AssertionKey = CryptoKey | PrivateJwk;
 /** JWS algorithms `privateKeyJwt` signs with (all through WebCrypto). */
 export type AssertionAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
+/** How `privateKeyJwt` signs its client assertions (RFC 7523): key id, algorithm, audience, lifetime. */
 export interface AssertionOptions {
   /** The key id the server knows the public key by (`kid` header). @default the JWK's `kid`; none for a CryptoKey */
   kid?: string;

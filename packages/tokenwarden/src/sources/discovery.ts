@@ -57,12 +57,13 @@ export async function discover(issuer: string, fetchImpl: typeof fetch, signal?:
 
 /** Where a source sends token requests, learned once. */
 export interface EndpointOptions {
-  /** The token endpoint. Give this or `issuer` (or both: then no discovery is made). */
+  /** The token endpoint. Give this or `issuer` (or both: then no discovery is made). @default undefined (learned from `issuer`) */
   tokenEndpoint?: string | URL | undefined;
   /**
    * The issuer identifier (e.g. `https://tenant.eu.auth0.com/`): its metadata is fetched once
    * (`/.well-known/openid-configuration`, else RFC 8414's `oauth-authorization-server`), must name
    * this exact issuer, and gives the token endpoint.
+   * @default undefined (no discovery: `tokenEndpoint` is required)
    */
   issuer?: string | URL | undefined;
 }

@@ -5,6 +5,7 @@ export interface WebLocksLike {
   request<T>(name: string, options: { mode?: 'exclusive'; signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
 }
 
+/** Where `localStorageStore` keeps its refresh token and which Web Locks it rotates under (for tests, other storages). */
 export interface LocalStorageStoreOptions {
   /** @default globalThis.localStorage */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;

@@ -2,6 +2,11 @@
  * The OAuth `error` code of a refused token request (RFC 6749 section 5.2), attached as the `cause`
  * of a `TokenFetchError`. Holds the code only: `error_description` is free text a server may fill
  * with anything, including what it was sent, so it is never kept.
+ *
+ * @example
+ * catch (error) {
+ *   if (TokenFetchError.is(error) && error.oauthError === 'invalid_client') alertOps('check the client secret');
+ * }
  */
 export class OAuthError extends Error {
   /** `invalid_client`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`… */

@@ -25,6 +25,7 @@ const PAGES = {
   react: { importPath: 'tokenwarden/react', file: 'react.md' },
   'react-native': { importPath: 'tokenwarden/react-native', file: 'react-native.md' },
   'sync/redis': { importPath: 'tokenwarden/redis', file: 'redis.md' },
+  otel: { importPath: 'tokenwarden/otel', file: 'otel.md' },
 };
 
 const SECTIONS = [
