@@ -181,7 +181,10 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   });
 
   const opaqueExpiry = new Map<string, number>();
-  const remember = (token: { jti: string; exp: number }) => opaqueExpiry.set(token.jti, token.exp);
+  // oidc-provider 9 computes an opaque token's exp into what it stores, not onto the instance it
+  // emits: its expiry is the server's now (the test clock, see clockedDate.ts) plus expiresIn.
+  const remember = (token: { jti: string; exp?: number; expiresIn?: number }) =>
+    opaqueExpiry.set(token.jti, token.exp ?? Math.floor(Date.now() / 1000) + (token.expiresIn ?? 0));
   provider.on('access_token.saved', remember);
   provider.on('client_credentials.saved', remember);
 
