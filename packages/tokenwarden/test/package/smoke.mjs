@@ -17,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '../..');
 const repoModules = resolve(packageDir, '../../node_modules');
 const fixtures = join(here, 'fixtures');
-const peers = ['react', 'react-dom', 'scheduler', 'ioredis', '@types/react', '@types/react-dom', '@types/node'];
+const peers = ['react', 'react-dom', 'scheduler', 'ioredis', 'redis', '@redis', '@opentelemetry', '@types/react', '@types/react-dom', '@types/node'];
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const step = (message) => console.log(`smoke: ${message}`);

@@ -159,10 +159,12 @@ describe.each(DRIVERS)('with $name', (current) => {
       await b.client.getToken();
       await hears(a, b);
       a.client.clear();
-      // By the announcement, or at the latest by b's next claim, which finds the higher epoch.
+      // By the announcement, or at the latest by b's next claim, which finds the higher epoch: each
+      // try reads a new key, so each one claims (a cached key would never ask Redis again).
+      let attempt = 0;
       await vi.waitFor(
         async () => {
-          await b.client.getToken({ template: 'after-sign-out' });
+          await b.client.getToken({ template: `after-sign-out-${++attempt}` });
           expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' });
         },
         { timeout: 5_000, interval: 50 },
