@@ -26,6 +26,15 @@ declare global {
   const tokenEndpoint: string;
   const issuer: string;
   function localStorageStore(key: string): RefreshTokenStore;
+  /** A confidential client's secret, and the refresh-token store an app chose. */
+  const secret: string;
+  const store: RefreshTokenStore;
+  /** A private key for `privateKeyJwt`. */
+  const key: CryptoKey;
+  /** The app's Redis connection (ioredis). */
+  const redis: import('ioredis').Redis;
+  /** Pages someone: configuration went wrong. */
+  function alertOps(message: string): void;
   /** A server app acting for one tenant. */
   const tenantId: string;
   /** Where the app's own API lives (`'/api'` in a browser app served with it). */

@@ -25,7 +25,8 @@ export type TokenStatus = 'loading' | 'ready' | 'offline' | 'signed-out' | 'erro
  */
 export type TokenState =
   | { status: 'ready'; token: string; error: null; refresh: () => Promise<void> }
-  | { status: Exclude<TokenStatus, 'ready'>; token: null; error: Error | null; refresh: () => Promise<void> };
+  // One member per status, so that checking the statuses one by one narrows to `ready`.
+  | { [S in Exclude<TokenStatus, 'ready'>]: { status: S; token: null; error: Error | null; refresh: () => Promise<void> } }[Exclude<TokenStatus, 'ready'>];
 
 /** The status to fall back to while the client holds no usable token for the key. */
 type TokenlessStatus = Exclude<TokenStatus, 'ready'>;
