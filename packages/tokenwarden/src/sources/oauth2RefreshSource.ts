@@ -47,12 +47,13 @@ export interface OAuth2RefreshSourceOptions extends EndpointOptions {
  *   like reuse. The next call joins it. Only `rotationTimeout` abandons it.
  * - **Errors**: `invalid_grant` clears the store and resolves `null` (signed out), unless the store
  *   meanwhile holds a different token (another holder rotated): that one is tried once. Any other
- *   error answer throws `TokenFetchError` (`status`; an OAuth `error` code is in its `cause`, read it
- *   with `oauthErrorOf`): `invalid_client` is a configuration error, not a sign-out.
+ *   error answer throws `TokenFetchError` (`status`, and the OAuth `error` code in `oauthError`):
+ *   `invalid_client` is a configuration error, not a sign-out.
  *
  * @example
- * oauth2RefreshSource({ issuer: 'https://auth.example.com', clientId: 'spa', store: localStorageStore('app') })
- * oauth2RefreshSource({ issuer, clientId: 'web', clientAuth: clientSecretPost(secret), store: redisRefreshTokenStore({ redis, key }) })
+ * import { redisRefreshTokenStore } from 'tokenwarden/redis';
+ * oauth2RefreshSource({ issuer: 'https://auth.example.com', clientId: 'spa', store: localStorageStore('app') });
+ * oauth2RefreshSource({ issuer, clientId: 'web', clientAuth: clientSecretPost(secret), store: redisRefreshTokenStore({ redis, key: 'myapp:refresh-token' }) });
  */
 export function oauth2RefreshSource(options: OAuth2RefreshSourceOptions): FetchToken {
   if ((options.refreshToken === undefined) === (options.store === undefined)) {
