@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { T0, fakeNetwork, freshJwt, makeJwt, mintingSource, noWake, serial } from '../test/helpers';
+import { T0, capturingCoordinator, fakeNetwork, freshJwt, makeJwt, mintingSource, noWake, serial } from '../test/helpers';
 import { createTokenClient, type TokenClientOptions } from './client';
 import { InvalidTokenError, OfflineError, TokenError, TokenFetchError } from './errors';
 import { decodeJwt } from './jwt';
@@ -177,16 +177,6 @@ describe('2. no retry storms: a server may lengthen a wait, never shorten it bel
   });
 });
 
-function capturingCoordinator() {
-  let host!: CoordinatorHost;
-  const coordinator: Coordinator = {
-    connect(h) {
-      host = h;
-      return { acquire: async () => () => undefined, publish: () => undefined, invalidate: () => undefined, close: () => undefined };
-    },
-  };
-  return { coordinator, host: () => host };
-}
 
 describe('3. tokens from the future never pin the cache', () => {
   it('a token whose nbf is an hour ahead (skewed issuer node) is refused; the next good one is served', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { T0, fakeNetwork, freshJwt, makeJwt, mintingSource, noWake, serial } from '../test/helpers';
+import { T0, capturingCoordinator, fakeNetwork, freshJwt, makeJwt, mintingSource, noWake, serial } from '../test/helpers';
 import { createTokenClient } from './client';
 import { InvalidTokenError, TokenError } from './errors';
 import type { Coordinator, CoordinatorHost, FetchTokenResult, TokenEvent } from './types';
@@ -71,18 +71,6 @@ describe('malformed tokens (rule 12)', () => {
     client.destroy();
   });
 });
-
-/** A coordinator that hands its host to the test, to deliver tokens "from elsewhere". */
-function capturingCoordinator() {
-  let host!: CoordinatorHost;
-  const coordinator: Coordinator = {
-    connect(h) {
-      host = h;
-      return { acquire: async () => () => undefined, publish: () => undefined, invalidate: () => undefined, close: () => undefined };
-    },
-  };
-  return { coordinator, host: () => host };
-}
 
 describe('freshness at the door (rule 13)', () => {
   it('a token this client fetched replaces what it holds; a delivered one only when it lasts longer', async () => {

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { FetchTokenContext, FetchTokenResult, NetworkSource } from '../src/types';
+import type { Coordinator, CoordinatorHost, FetchTokenContext, FetchTokenResult, NetworkSource } from '../src/types';
 
 function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -61,3 +61,15 @@ export function serial(token: string | null): number {
 }
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+/** A coordinator that hands its host to the test, to deliver tokens "from elsewhere". */
+export function capturingCoordinator() {
+  let host!: CoordinatorHost;
+  const coordinator: Coordinator = {
+    connect(h) {
+      host = h;
+      return { acquire: async () => () => undefined, publish: () => undefined, invalidate: () => undefined, close: () => undefined };
+    },
+  };
+  return { coordinator, host: () => host };
+}
