@@ -30,7 +30,6 @@ const samples = allSamples(root);
  * entry must go once the TSDoc is fixed: the test then fails and says so.
  */
 const PENDING_SOURCE_FIXES: Record<string, string> = {
-  "docs/api/redis.md|import Redis from 'ioredis'": 'src/sync/redis/redisCoordinator.ts: use `import { Redis } from \'ioredis\'` (ioredis 6 under node16 ESM)',
 };
 const pendingFix = (sample: (typeof samples)[number]) =>
   Object.entries(PENDING_SOURCE_FIXES).find(([key]) => {

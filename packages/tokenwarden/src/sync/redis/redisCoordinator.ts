@@ -103,11 +103,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * reports `coordinator-degraded`.
  *
  * @example
- * import Redis from 'ioredis';
+ * import { Redis } from 'ioredis';
  * import { createTokenClient } from 'tokenwarden';
  * import { redisCoordinator } from 'tokenwarden/redis';
  *
- * const redis = new Redis(process.env.REDIS_URL);
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
  * const client = createTokenClient({
  *   fetchToken,
  *   coordinator: redisCoordinator({ redis, namespace: `tenant:${tenantId}`, keyPrefix: 'myapp:' }),

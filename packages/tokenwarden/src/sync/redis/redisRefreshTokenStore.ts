@@ -65,9 +65,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  * Redis without persistence loses the token on restart: the next rotation then resolves `null`.
  *
  * @example
- * import Redis from 'ioredis';
+ * import { Redis } from 'ioredis';
+ * import { clientSecretBasic, oauth2RefreshSource } from 'tokenwarden';
  * import { redisRefreshTokenStore } from 'tokenwarden/redis';
- * const store = redisRefreshTokenStore({ redis: new Redis(url), key: 'app:refresh:service-a' });
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const store = redisRefreshTokenStore({ redis, key: 'app:refresh:service-a' });
  * oauth2RefreshSource({ issuer, clientId, clientAuth: clientSecretBasic(secret), store });
  */
 export function redisRefreshTokenStore(options: RedisRefreshTokenStoreOptions): RefreshTokenStore {
