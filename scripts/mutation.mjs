@@ -17,7 +17,9 @@ const tools = join(root, 'tools/mutation');
 const stryker = join(tools, 'node_modules/.bin/stryker');
 if (!process.argv.includes('--report-only')) {
   if (!existsSync(stryker)) {
-    const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tools, stdio: 'inherit' });
+    // `npm install`, not `npm ci`: npm 11 writes this lock without an optional, Windows-only
+    // dependency of Stryker's and then refuses `npm ci` for the difference.
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tools, stdio: 'inherit' });
     if (install.status !== 0) process.exit(install.status ?? 1);
   }
   const args = ['run', 'stryker.config.mjs', ...process.argv.slice(2).filter((arg) => arg !== '--report-only')];
