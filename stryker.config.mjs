@@ -19,6 +19,9 @@ export default {
     'packages/tokenwarden/src/record.ts',
   ],
   coverageAnalysis: 'perTest',
+  // Reruns test only the mutants whose code or covering tests changed since the last report.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
   concurrency: 2,
   timeoutMS: 20_000,
   reporters: ['json', 'clear-text', 'progress'],
