@@ -17,10 +17,23 @@ export interface CacheEntry<F = unknown> {
   version: number;
   /** `version` when a caller last forced a refresh: a token it already could see cannot answer it. */
   forcedAt: number;
-  /** Local monotonic ms (`ServerClock.localNow`) of the last read: idleness must not jump with skew. */
+  /** Local monotonic ms (`ServerClock.localNow`) of the last read that took the full path: idleness must not jump with skew. */
   lastReadAt: number;
+  /** Local wall-clock ms of the last read, however it was served (the cache-hit path reads no other clock). */
+  lastReadWall: number;
+  /**
+   * Local wall-clock ms (`ServerClock.wallAt`) before which a read may be answered with `token`
+   * without reading any other clock: before the refresh point and before the entry's next planned
+   * check. Withdrawn by any new token, any planned check firing, and any change of the clock's
+   * `generation` (kept in `hitGeneration`).
+   */
+  hitUntilWall: number;
+  hitGeneration: number;
   flight: F | undefined;
 }
+
+/** Key parts to entry: template, then organization, then audience (no string is built per read). */
+type KeyIndex<F> = Map<string | undefined, Map<string | null | undefined, Map<string | undefined, CacheEntry<F>>>>;
 
 /** `unchanged`: the very token already cached (nothing new to plan, share or announce). */
 export type AcceptResult = 'accepted' | 'unchanged' | 'staler';
@@ -57,6 +70,8 @@ export interface TokenCacheOptions {
  */
 export class TokenCache<F = unknown> {
   readonly #entries = new Map<string, CacheEntry<F>>();
+  readonly #index: KeyIndex<F> = new Map();
+  #default: CacheEntry<F> | undefined;
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
   readonly #maxDeliveredLifetime: number;
@@ -86,6 +101,22 @@ export class TokenCache<F = unknown> {
     return this.#entries.get(id);
   }
 
+  /** The entry of the default key (`getToken()` without options), if there is one. */
+  get defaultEntry(): CacheEntry<F> | undefined {
+    return this.#default;
+  }
+
+  /**
+   * The entry whose key has exactly these parts, if there is one. Map lookups compare by
+   * SameValueZero, so parts of the wrong type never find an entry (every stored key was checked).
+   */
+  find(template: unknown, organizationId: unknown, audience: unknown): CacheEntry<F> | undefined {
+    return this.#index
+      .get(template as string | undefined)
+      ?.get(organizationId as string | null | undefined)
+      ?.get(audience as string | undefined);
+  }
+
   getOrCreate(id: string, key: TokenKey): CacheEntry<F> {
     let entry = this.#entries.get(id);
     if (!entry) {
@@ -100,15 +131,33 @@ export class TokenCache<F = unknown> {
         version: 0,
         forcedAt: -1,
         lastReadAt: Number.NEGATIVE_INFINITY,
+        lastReadWall: Number.NEGATIVE_INFINITY,
+        hitUntilWall: Number.NEGATIVE_INFINITY,
+        hitGeneration: -1,
         flight: undefined,
       };
       this.#entries.set(id, entry);
+      let byOrganization = this.#index.get(key.template);
+      if (!byOrganization) this.#index.set(key.template, (byOrganization = new Map()));
+      let byAudience = byOrganization.get(key.organizationId);
+      if (!byAudience) byOrganization.set(key.organizationId, (byAudience = new Map()));
+      byAudience.set(key.audience, entry);
+      if (key.template === undefined && key.organizationId === undefined && key.audience === undefined) this.#default = entry;
     }
     return entry;
   }
 
   delete(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
     this.#entries.delete(id);
+    if (entry === this.#default) this.#default = undefined;
+    const { template, organizationId, audience } = entry.key;
+    const byOrganization = this.#index.get(template);
+    const byAudience = byOrganization?.get(organizationId);
+    byAudience?.delete(audience);
+    if (byAudience?.size === 0) byOrganization?.delete(organizationId);
+    if (byOrganization?.size === 0) this.#index.delete(template);
   }
 
   values(): IterableIterator<CacheEntry<F>> {
@@ -169,6 +218,8 @@ export class TokenCache<F = unknown> {
     entry.refreshAt = refreshAt < cutoffAt ? refreshAt : cutoffAt;
     entry.lifetime = ttl;
     entry.version++;
+    // A new token has its own refresh point, which the caller plans: reads take the full path until then.
+    entry.hitUntilWall = Number.NEGATIVE_INFINITY;
     return 'accepted';
   }
 
@@ -176,5 +227,7 @@ export class TokenCache<F = unknown> {
     this.#epoch++;
     this.#clearedAt = clearedAt;
     this.#entries.clear();
+    this.#index.clear();
+    this.#default = undefined;
   }
 }

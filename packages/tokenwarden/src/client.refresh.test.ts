@@ -193,6 +193,109 @@ describe('hard cutoff (rule 5)', () => {
   });
 });
 
+describe('the cache-hit path reads only the wall clock', () => {
+  /**
+   * A client whose monotonic clock follows true time (the fake timers) while its wall clock can be
+   * set back; the server mints on true time. `setWallBack(ms)` moves the wall clock only.
+   */
+  function steppedWallClient(options: Partial<TokenClientOptions> = {}) {
+    let wallBehind = 0;
+    const trueNow = () => Date.now() + wallBehind;
+    let serverDown = false;
+    const fetchToken = vi.fn(async () => {
+      if (serverDown) throw Object.assign(new Error('down'), { status: 503 });
+      return freshJwt(60, {}, trueNow());
+    });
+    const client = createTokenClient({ fetchToken, network: fakeNetwork(), wake: noWake, clock: { now: () => Date.now(), monotonic: () => trueNow() }, ...options });
+    return {
+      client,
+      fetchToken,
+      trueNow,
+      setWallBack(ms: number) {
+        wallBehind += ms;
+        vi.setSystemTime(Date.now() - ms);
+      },
+      serverGoesDown() {
+        serverDown = true;
+      },
+    };
+  }
+
+  const expOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { exp: number }).exp * 1000;
+
+  it('a wall clock set back by less than the gap between reads never stretches a token past its cutoff', async () => {
+    const { client, trueNow, setWallBack, serverGoesDown } = steppedWallClient();
+    await client.getToken();
+    await client.getToken(); // a hit: from here on hits compare one wall-clock reading with a deadline
+    await vi.advanceTimersByTimeAsync(30_000);
+    // Set back 25 s: the next wall reading (5 s after the last read) still looks like time moved on.
+    setWallBack(25_000);
+    serverGoesDown();
+    const served: Array<{ token: string; at: number }> = [];
+    for (let second = 0; second < 60; second++) {
+      const outcome = client.getToken().then(
+        (token) => served.push({ token: token as string, at: trueNow() }),
+        () => undefined,
+      );
+      await vi.advanceTimersByTimeAsync(1_000);
+      void outcome;
+    }
+    expect(served.length).toBeGreaterThan(0);
+    // minValidity (5 s) by the server's (true) clock, whatever the wall clock says.
+    for (const { token, at } of served) expect(expOf(token) - at).toBeGreaterThan(5_000);
+    client.destroy();
+  });
+
+  it('a wall clock set back further than the gap is seen by the very next read, even with every timer held back', async () => {
+    // A throttled or frozen tab: no timer fires, so only the read itself can notice.
+    const heldBack = { setTimeout: () => ({}), clearTimeout: () => undefined };
+    const { client, fetchToken, setWallBack } = steppedWallClient({ timers: heldBack });
+    const first = await client.getToken();
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(58_000);
+    setWallBack(600_000);
+    // 58 s of true time have passed: the token has 2 s left, below minValidity.
+    const next = await client.getToken();
+    expect(next).not.toBe(first);
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('a server clock step learned through one key ends the hit path of every other key', async () => {
+    let serverAhead = 0;
+    const fetchToken = vi.fn(async () => ({ token: freshJwt(60, {}, Date.now() + serverAhead), serverTime: Date.now() + serverAhead }));
+    const client = createTokenClient({ fetchToken, network: fakeNetwork(), wake: noWake, clock: { now: () => Date.now(), monotonic: () => Date.now() } });
+    const b = await client.getToken({ template: 'b' });
+    expect(await client.getToken({ template: 'b' })).toBe(b);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The token server's clock jumps 57 s ahead; two answers for key a confirm the step.
+    serverAhead = 57_000;
+    // The first answer contradicts the clock and is retried (paced): let the timers run.
+    const a = client.getToken({ template: 'a', skipCache: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await a;
+    // By the server's clock b's token now has about 1 s left: below minValidity, not served.
+    expect(await client.getToken({ template: 'b' })).not.toBe(b);
+    client.destroy();
+  });
+
+  it('reads that only ever hit keep a key in use: it refreshes every cycle and is not evicted', async () => {
+    const { client, fetchToken } = steppedWallClient();
+    const evicted: TokenEvent[] = [];
+    client.subscribe((event) => event.type === 'evicted' && evicted.push(event));
+    for (let second = 0; second < 600; second++) {
+      await client.getToken({ template: 'a', organizationId: null, audience: 'api' });
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    // 0, 43, 86, ... 559 s: one request per cycle, 14 in 600 s.
+    expect(fetchToken).toHaveBeenCalledTimes(14);
+    expect(evicted).toEqual([]);
+    // Once reads stop, the key goes idle after one lifetime and is dropped.
+    await vi.advanceTimersByTimeAsync(180_000);
+    expect(evicted).toHaveLength(1);
+    client.destroy();
+  });
+});
+
 describe('minValidity is exact, also for short tokens', () => {
   it('a 6 s token that cannot have more than minValidity (5 s) left by the late clock is an InvalidTokenError', async () => {
     const { client } = setup(6);

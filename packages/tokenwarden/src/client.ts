@@ -214,6 +214,24 @@ class TokenClientImpl implements TokenClient {
 
   getToken(options?: GetTokenOptions): Promise<string | null> {
     if (this.#destroyed) return Promise.reject(new TokenError('destroyed', 'This token client was destroyed'));
+    // The cache-hit path: one map lookup per key part, one wall-clock read, no allocation. Anything
+    // unusual (a forced read, an argument to check, a deadline to recompute) takes the full path.
+    let entry: Entry | undefined;
+    if (options === undefined) entry = this.#cache.defaultEntry;
+    else if (typeof options === 'object' && options !== null && options.skipCache === undefined && !Array.isArray(options)) {
+      entry = this.#cache.find(options.template, options.organizationId, options.audience);
+    }
+    if (entry !== undefined) {
+      const wall = this.#clock.wall();
+      if (wall < entry.hitUntilWall && entry.hitGeneration === this.#clock.generation) {
+        entry.lastReadWall = wall;
+        return Promise.resolve(entry.token as string);
+      }
+    }
+    return this.#read(options);
+  }
+
+  #read(options: GetTokenOptions | undefined): Promise<string | null> {
     let key = DEFAULT_KEY;
     let id = DEFAULT_KEY_ID;
     if (options !== undefined) {
@@ -228,11 +246,16 @@ class TokenClientImpl implements TokenClient {
     const entry = this.#cache.getOrCreate(id, key);
     const now = this.#clock.now();
     entry.lastReadAt = this.#clock.lastLocal;
+    entry.lastReadWall = this.#clock.wall();
     const skipCache = options?.skipCache === true;
     if (!skipCache && now < entry.cutoffAt && entry.token !== undefined) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by
       // reads. Offline, the `online` event catches up instead of a flight that ends at once.
-      if (now >= entry.refreshAt && entry.flight === undefined && this.isOnline()) this.#startFlight(entry, 'refresh');
+      if (now >= entry.refreshAt) {
+        if (entry.flight === undefined && this.isOnline()) this.#startFlight(entry, 'refresh');
+      } else {
+        this.#openHitPath(entry);
+      }
       return Promise.resolve(entry.token);
     }
     if (!this.#network.isOnline()) {
@@ -246,6 +269,18 @@ class TokenClientImpl implements TokenClient {
       const flight = entry.flight ?? this.#startFlight(entry, reason);
       flight.join({ resolve, reject, deadline: this.#clock.localNow() + this.#budget });
     });
+  }
+
+  /**
+   * Lets reads of a fresh token skip every clock but the wall clock until its refresh point. The
+   * deadline is withdrawn by the clock (`generation`) when the wall clock is seen to step back or
+   * fall behind the monotonic one: at the next read if it is set back further than the gap since
+   * the last read, else at the next full clock reading (the refresh timer, which runs on monotonic
+   * time, at the latest).
+   */
+  #openHitPath(entry: Entry): void {
+    entry.hitUntilWall = this.#clock.wallAt(entry.refreshAt);
+    entry.hitGeneration = this.#clock.generation;
   }
 
   peekToken(key: TokenKey = DEFAULT_KEY): string | null {
@@ -298,7 +333,7 @@ class TokenClientImpl implements TokenClient {
         expiresAt: record?.expiresAt,
         refreshAt: record ? entry.refreshAt : undefined,
         cutoffAt: record ? entry.cutoffAt : undefined,
-        lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(entry.lastReadAt),
+        lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(this.#lastReadLocal(entry)),
         refreshing: entry.flight !== undefined,
       });
     }
@@ -451,13 +486,23 @@ class TokenClientImpl implements TokenClient {
     return entry.lifetime > 0 ? entry.lifetime : DEFAULT_IDLE_AFTER;
   }
 
+  /**
+   * The last read on the `localNow()` scale: the full path notes it there; the hit path notes only
+   * the wall clock, carried over at today's wall-to-monotonic difference.
+   */
+  #lastReadLocal(entry: Entry): number {
+    const local = this.#clock.localNow();
+    const viaWall = local - (this.#clock.wall() - entry.lastReadWall);
+    return viaWall > entry.lastReadAt ? viaWall : entry.lastReadAt;
+  }
+
   #isIdle(entry: Entry): boolean {
-    return this.#clock.localNow() - entry.lastReadAt >= this.#idleAfter(entry);
+    return this.#clock.localNow() - this.#lastReadLocal(entry) >= this.#idleAfter(entry);
   }
 
   /** When (server clock) an entry that is not read again becomes idle. */
   #idleAt(entry: Entry): number {
-    return this.#clock.toServerTime(entry.lastReadAt + this.#idleAfter(entry));
+    return this.#clock.toServerTime(this.#lastReadLocal(entry) + this.#idleAfter(entry));
   }
 
   #onDue(id: string): void {

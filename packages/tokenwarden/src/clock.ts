@@ -13,6 +13,12 @@ export const systemClock: Clock = {
 const DRIFT = 100e-6;
 
 /**
+ * How much the wall clock may fall behind the monotonic one before `wallAt()` answers are
+ * withdrawn: the two are read a moment apart and `Date.now()` has whole-ms resolution.
+ */
+const LAG_TOLERANCE = 1;
+
+/**
  * A reading of the server's clock and how precise it is: `time` is the server's clock floored to
  * `resolution` ms (1000 for whole seconds: a `Date` header, a JWT `iat`), taken at some moment
  * between `sentAt` and `receivedAt` on the local `localNow()` scale.
@@ -48,6 +54,11 @@ export class ServerClock {
   #high: number;
   #lastLocal = 0;
   #samples = 0;
+  /** The last wall-clock reading seen, by `wall()` or `now()`: a later one below it is a step back. */
+  #lastWall: number;
+  /** How far the wall clock has fallen behind the monotonic one since the anchor, at its worst so far. */
+  #lag = 0;
+  #generation = 0;
   /** A sample that contradicted the bounds, held until a second one confirms a clock step. */
   #outlier: { low: number; high: number; at: number } | undefined;
 
@@ -55,6 +66,7 @@ export class ServerClock {
     this.#clock = clock;
     this.#anchorWall = clock.now();
     this.#anchorMono = clock.monotonic?.();
+    this.#lastWall = this.#anchorWall;
     // Before any answer the local clock is all there is: taken as the server's, exactly.
     this.#low = this.#anchorWall;
     this.#high = this.#anchorWall;
@@ -62,12 +74,48 @@ export class ServerClock {
 
   /** The latest the server's clock can be now: the one to judge expiry and cutoffs by. */
   now(): number {
-    const wallElapsed = this.#clock.now() - this.#anchorWall;
+    const wall = this.wall();
+    const wallElapsed = wall - this.#anchorWall;
     const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
     const monoElapsed = mono === undefined ? wallElapsed : mono - (this.#anchorMono as number);
-    this.#lastLocal = mono ?? wallElapsed + this.#anchorWall;
+    this.#lastLocal = mono ?? wall;
+    // The wall clock fell further behind the monotonic one (set back, or slewed): from here on the
+    // late end runs ahead of what `wallAt()` promised, so its answers are withdrawn.
+    if (monoElapsed - wallElapsed > this.#lag + LAG_TOLERANCE) {
+      this.#lag = monoElapsed - wallElapsed;
+      this.#generation++;
+    }
     const elapsed = wallElapsed > monoElapsed ? wallElapsed : monoElapsed;
     return elapsed > 0 ? this.#high + elapsed * (1 + DRIFT) : this.#high;
+  }
+
+  /**
+   * The local wall clock, read once: the only clock the cache-hit path reads. A reading below the
+   * previous one (the wall clock was set back) withdraws every `wallAt()` answer.
+   */
+  wall(): number {
+    const wall = this.#clock.now();
+    if (wall < this.#lastWall) this.#generation++;
+    this.#lastWall = wall;
+    return wall;
+  }
+
+  /**
+   * Bumped whenever a `wallAt()` answer may no longer hold: a sample was learned, the wall clock
+   * stepped back or fell behind the monotonic one.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * The local wall-clock time at which the late end reaches `server`, if both local clocks run on
+   * together from now: valid while {@link generation} is unchanged. Lets a caller compare one
+   * `Date.now()` with a precomputed deadline instead of reading both clocks.
+   */
+  wallAt(server: number): number {
+    const late = this.now();
+    return this.#lastWall + (server - late) / (1 + DRIFT);
   }
 
   /** The earliest the server's clock can be now: the one to judge "not yet valid" by. */
@@ -166,8 +214,10 @@ export class ServerClock {
     }
     this.#low = low;
     this.#high = high;
-    this.#anchorWall = this.#clock.now();
+    this.#anchorWall = this.wall();
     this.#anchorMono = this.#clock.monotonic?.();
+    this.#lag = 0;
+    this.#generation++;
     return true;
   }
 }
