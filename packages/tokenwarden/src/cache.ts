@@ -32,7 +32,7 @@ export interface CacheEntry<F = unknown> {
   flight: F | undefined;
 }
 
-/** Key parts to entry: template, then organization, then audience (no string is built per read). */
+/** Key parts to entry, for keys with an organization or audience: no string is built per read. */
 type KeyIndex<F> = Map<string | undefined, Map<string | null | undefined, Map<string | undefined, CacheEntry<F>>>>;
 
 /** `unchanged`: the very token already cached (nothing new to plan, share or announce). */
@@ -71,6 +71,8 @@ export interface TokenCacheOptions {
 export class TokenCache<F = unknown> {
   readonly #entries = new Map<string, CacheEntry<F>>();
   readonly #index: KeyIndex<F> = new Map();
+  /** Keys with a template and nothing else (the common keyed read): one lookup instead of three. */
+  readonly #byTemplate = new Map<string, CacheEntry<F>>();
   #default: CacheEntry<F> | undefined;
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
@@ -111,6 +113,9 @@ export class TokenCache<F = unknown> {
    * SameValueZero, so parts of the wrong type never find an entry (every stored key was checked).
    */
   find(template: unknown, organizationId: unknown, audience: unknown): CacheEntry<F> | undefined {
+    if (organizationId === undefined && audience === undefined) {
+      return template === undefined ? this.#default : this.#byTemplate.get(template as string);
+    }
     return this.#index
       .get(template as string | undefined)
       ?.get(organizationId as string | null | undefined)
@@ -137,12 +142,16 @@ export class TokenCache<F = unknown> {
         flight: undefined,
       };
       this.#entries.set(id, entry);
-      let byOrganization = this.#index.get(key.template);
-      if (!byOrganization) this.#index.set(key.template, (byOrganization = new Map()));
-      let byAudience = byOrganization.get(key.organizationId);
-      if (!byAudience) byOrganization.set(key.organizationId, (byAudience = new Map()));
-      byAudience.set(key.audience, entry);
-      if (key.template === undefined && key.organizationId === undefined && key.audience === undefined) this.#default = entry;
+      if (key.organizationId === undefined && key.audience === undefined) {
+        if (key.template === undefined) this.#default = entry;
+        else this.#byTemplate.set(key.template, entry);
+      } else {
+        let byOrganization = this.#index.get(key.template);
+        if (!byOrganization) this.#index.set(key.template, (byOrganization = new Map()));
+        let byAudience = byOrganization.get(key.organizationId);
+        if (!byAudience) byOrganization.set(key.organizationId, (byAudience = new Map()));
+        byAudience.set(key.audience, entry);
+      }
     }
     return entry;
   }
@@ -151,8 +160,12 @@ export class TokenCache<F = unknown> {
     const entry = this.#entries.get(id);
     if (!entry) return;
     this.#entries.delete(id);
-    if (entry === this.#default) this.#default = undefined;
     const { template, organizationId, audience } = entry.key;
+    if (organizationId === undefined && audience === undefined) {
+      if (template === undefined) this.#default = undefined;
+      else this.#byTemplate.delete(template);
+      return;
+    }
     const byOrganization = this.#index.get(template);
     const byAudience = byOrganization?.get(organizationId);
     byAudience?.delete(audience);
@@ -228,6 +241,7 @@ export class TokenCache<F = unknown> {
     this.#clearedAt = clearedAt;
     this.#entries.clear();
     this.#index.clear();
+    this.#byTemplate.clear();
     this.#default = undefined;
   }
 }

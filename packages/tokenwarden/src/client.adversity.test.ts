@@ -347,6 +347,21 @@ describe('8. bad input gets a clear, typed error', () => {
     client.destroy();
   });
 
+  it('bad arguments are refused just the same when the cache is hot (the hit path checks nothing it can skip)', async () => {
+    const { client } = setup(mintingSource(60).fetchToken as never);
+    await client.getToken();
+    await client.getToken({ template: 'a' });
+    // Hits now take the short path; each malformed call must still reach the checks.
+    expect(await client.getToken()).toBeTypeOf('string');
+    await expect(client.getToken('supabase' as never)).rejects.toThrow(TypeError);
+    await expect(client.getToken([] as never)).rejects.toThrow(TypeError);
+    await expect(client.getToken({ template: 1 } as never)).rejects.toThrow(TypeError);
+    await expect(client.getToken({ template: 'a', organizationId: 1 } as never)).rejects.toThrow(TypeError);
+    await expect(client.getToken({ template: 'a', skipCache: 'yes' } as never)).rejects.toThrow(TypeError);
+    client.destroy();
+    await expect(client.getToken()).rejects.toMatchObject({ code: 'destroyed' });
+  });
+
   it.each([
     ['requestTimeout', 0],
     ['requestTimeout', -1],

@@ -18,7 +18,9 @@ import type { Coordinator, CoordinatorHost, FetchTokenContext, FetchTokenResult 
  * - only typed errors, no unhandled rejection, no timer left after `destroy()`.
  */
 
-const KEYS = [{}, { template: 't' }];
+// The default key, a template, and a key with every part (an organization of null included), so
+// the hit path's lookups by part are exercised; the fake server tells keys apart by template.
+const KEYS = [{}, { template: 't' }, { template: 'k', organizationId: null, audience: 'api' }];
 type ServerMode =
   | { kind: 'ok'; serverTime: boolean }
   | { kind: 'network' }
@@ -139,7 +141,9 @@ function judge(real: Real, call: { signOuts: number; minted: number; skipCache: 
 
 function read(real: Real, keyIndex: number, skipCache: boolean, rereads: number): Promise<void> {
   const call = { signOuts: real.signOuts.length, minted: real.minted, skipCache };
-  return real.client.getToken({ ...KEYS[keyIndex], skipCache }).then(
+  // As apps call it: no argument for the default key, a fresh options object otherwise.
+  const pending = skipCache ? real.client.getToken({ ...KEYS[keyIndex], skipCache }) : keyIndex === 0 ? real.client.getToken() : real.client.getToken({ ...KEYS[keyIndex] });
+  return pending.then(
     (token) => judge(real, call, { token }),
     (error) => {
       judge(real, call, { error });
@@ -225,7 +229,7 @@ const Do = {
 };
 
 const readCommand = fc
-  .record({ key: fc.integer({ min: 0, max: 1 }), skipCache: fc.boolean(), rereads: fc.integer({ min: 0, max: 3 }) })
+  .record({ key: fc.integer({ min: 0, max: KEYS.length - 1 }), skipCache: fc.boolean(), rereads: fc.integer({ min: 0, max: 3 }) })
   .map(({ key, skipCache, rereads }) => Do.read(key, skipCache, rereads));
 
 const serverMode: fc.Arbitrary<ServerMode> = fc.oneof(
@@ -252,13 +256,13 @@ const commands = [
   readCommand,
   fc.integer({ min: 0, max: 30_000 }).map(Do.advance),
   fc.integer({ min: 0, max: 600 }).map(Do.advance),
-  fc.record({ key: fc.integer({ min: 0, max: 1 }), before: fc.integer({ min: -200, max: 1_500 }) }).map(({ key, before }) => Do.toCutoff(key, before)),
+  fc.record({ key: fc.integer({ min: 0, max: KEYS.length - 1 }), before: fc.integer({ min: -200, max: 1_500 }) }).map(({ key, before }) => Do.toCutoff(key, before)),
   fc.integer({ min: -600_000, max: 600_000 }).map(Do.stepClientClock),
   fc.integer({ min: -600_000, max: 600_000 }).map(Do.stepServerClock),
   fc.boolean().map(Do.network),
   fc.tuple(serverMode, fc.integer({ min: 0, max: 2_000 })).map(([mode, latency]) => Do.server(mode, latency)),
   fc
-    .tuple(fc.integer({ min: 0, max: 1 }), fc.constantFrom<DeliveryKind>('fresh', 'stale', 'future', 'nbf-ahead', 'long', 'opaque', 'garbage'))
+    .tuple(fc.integer({ min: 0, max: KEYS.length - 1 }), fc.constantFrom<DeliveryKind>('fresh', 'stale', 'future', 'nbf-ahead', 'long', 'opaque', 'garbage'))
     .map(([key, kind]) => Do.deliver(key, kind)),
   fc.constant(Do.clear()),
 ];
