@@ -407,7 +407,7 @@ describe('model-based: the promise table holds under random hostile interleaving
         },
         ),
         {
-          numRuns: Number(process.env.MODEL_RUNS ?? 120),
+          numRuns: Number(process.env.MODEL_RUNS ?? 400),
           // Replays a reported counterexample: MODEL_SEED=… MODEL_PATH=… npx vitest run …
           ...(process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH, endOnFailure: true } : {}),
         },
