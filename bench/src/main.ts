@@ -2,14 +2,15 @@
  * `npm run bench`: every library, one process, the same local token servers, one table and one
  * chart. Options: `--quick` (smaller sizes, fewer repeats), `--only=<id>[,<id>]`,
  * `--repeats=<n>`, `--libraries=<id>[,<id>]` (those columns only; implies `--no-write`), `--no-write`
- * (print only; leave docs/bench.svg and bench/RESULTS.md alone).
+ * (print only; leave docs/bench.svg, bench/RESULTS.md and the README table alone).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createBench } from './harness/env';
 import { physicalLimits } from './harness/physicalLimits';
 import { formatNumber, realMs } from './harness/stats';
+import { renderReadmeTable, replaceReadmeTable } from './report/readme';
 import type { Row } from './results';
 
 const args = process.argv.slice(2);
@@ -67,7 +68,9 @@ if (!flag('no-write') && !only && !columns) {
   const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
   writeFileSync(root('docs/bench.svg'), renderSvg(rows, libraries, subtitle));
   writeFileSync(root('bench/RESULTS.md'), report);
-  log('wrote docs/bench.svg and bench/RESULTS.md');
+  const readme = readFileSync(root('README.md'), 'utf8');
+  writeFileSync(root('README.md'), replaceReadmeTable(readme, renderReadmeTable(rows, libraries, subtitle)));
+  log('wrote docs/bench.svg, bench/RESULTS.md and the README table');
 }
 // Some peers leave timers or channels behind after close(); the run is over.
 process.exit(0);

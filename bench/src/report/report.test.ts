@@ -52,3 +52,23 @@ describe('stats', () => {
     expect(formatNumber(36000)).toBe('36 000');
   });
 });
+
+describe('renderReadmeTable', () => {
+  const readmeRows: Row[] = [
+    { id: 'cache-hit', scenario: '1', label: 'x', unit: '×', cells: { tokenwarden: measured(2, '2.0×'), peer: measured(1.5, '1.5×', 'detail'), ruled: notAvailable('no') } },
+    { id: 'hour', scenario: '5', label: 'y', unit: '×', cells: { tokenwarden: measured(1.4, '1.4×'), peer: measured(2, '2.0×'), ruled: { kind: 'rule', text: '≈1.4×' } } },
+  ];
+
+  it('writes the chosen rows under their README labels, between the markers, replacing the old block', async () => {
+    const { renderReadmeTable, replaceReadmeTable, README_START, README_END } = await import('./readme');
+    const block = renderReadmeTable(readmeRows, libs, '3 repeat(s)');
+    expect(block).toContain('| cache-hit call (× Promise.resolve) | 2.0× | 1.5× | n/a |');
+    expect(block).toContain('| requests per session-hour, 60 s tokens (× ideal 60) | 1.4× | 2.0× | rule: ≈1.4× |');
+    const readme = `intro\n${README_START}\nold table\n${README_END}\noutro`;
+    const next = replaceReadmeTable(readme, block);
+    expect(next).not.toContain('old table');
+    expect(next.startsWith('intro\n')).toBe(true);
+    expect(next.endsWith('\noutro')).toBe(true);
+    expect(replaceReadmeTable('no markers', block)).toBe('no markers');
+  });
+});
