@@ -19,6 +19,12 @@ describe('seededRandom', () => {
     for (const count of deciles) expect(count).toBeGreaterThan(60);
   });
 
+  it('first draws of nearby seeds are spread out (one generator per session, seeds differing in their low bits)', () => {
+    const deciles = new Array<number>(10).fill(0);
+    for (let seed = 1; seed <= 200; seed++) deciles[Math.floor(seededRandom(0x1b873593 ^ seed)() * 10)]!++;
+    for (const count of deciles) expect(count).toBeGreaterThan(8);
+  });
+
   it('seed 0 still moves (xorshift would stay at 0)', () => {
     const random = seededRandom(0);
     expect(new Set([random(), random(), random()]).size).toBe(3);

@@ -5,7 +5,12 @@ import type { Latency } from './network';
  * conditions (clock phases, round trips, gaps) from one seed gives every library the same ones.
  */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 0x2545f491;
+  // Mix the seed first (MurmurHash3's 32-bit finalizer): xorshift's first outputs from nearby
+  // seeds are nearly alike, and a scenario seeds one generator per session.
+  let state = seed >>> 0;
+  state = Math.imul(state ^ (state >>> 16), 0x85ebca6b);
+  state = Math.imul(state ^ (state >>> 13), 0xc2b2ae35);
+  state = (state ^ (state >>> 16)) >>> 0 || 0x2545f491;
   return () => {
     state ^= state << 13;
     state >>>= 0;
