@@ -32,10 +32,11 @@ export async function perLibrary(
       context.log(`    failed: ${message}`);
       cells = Object.fromEntries(table.map((row) => [row.id, notAvailable(`run failed: ${message.slice(0, 160)}`)]));
     } finally {
-      // Whatever a run left behind (virtual time, offline, a skewed clock) ends with it.
+      // Whatever a run left behind (virtual time, offline, a skewed clock, added latency) ends with it.
       context.bench.time.exitVirtual();
       context.bench.time.clientSkew = 0;
       context.bench.net.setOnline(true);
+      context.bench.net.latency = undefined;
     }
     for (const row of table) row.cells[library.id] = cells[row.id] ?? notAvailable('not measured');
   }

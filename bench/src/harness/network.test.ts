@@ -2,14 +2,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackHost, NetworkSimulator, NonLoopbackRefused } from './network';
+import { TimeControl } from './timeControl';
 
 let server: Server;
 let base = '';
 let hits = 0;
+/** When the server last saw a request, by `serverClock` (set by a test). */
+let serverClock: () => number = () => 0;
+let seenAt = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     hits++;
+    seenAt = serverClock();
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -74,6 +79,60 @@ describe('NetworkSimulator.fetch', () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
     await expect(net.fetch(`${base}/x`, { signal: controller.signal })).rejects.toThrow('stop');
+    net.closeIdle();
+  });
+});
+
+describe('NetworkSimulator latency', () => {
+  it('under virtual time, the server sees the request toServer ms after the send and the answer arrives toClient ms later; only the real exchange is in flight', async () => {
+    const net = new NetworkSimulator();
+    const time = new TimeControl({ inFlight: () => net.inFlight });
+    time.install();
+    time.enterVirtual();
+    serverClock = () => time.trueNow();
+    const endpoints: string[] = [];
+    net.latency = (endpoint) => {
+      endpoints.push(endpoint);
+      return { toServer: 30, toClient: 12 };
+    };
+    try {
+      const start = time.trueNow();
+      let arrivedAt: number | undefined;
+      const pending = net.fetch(`${base}/token`, { method: 'POST' }).then((response) => {
+        arrivedAt = time.trueNow();
+        return response.status;
+      });
+      await time.settle();
+      expect(net.inFlight).toBe(0); // on its way out: virtual time may move
+      await time.advance(29);
+      expect(arrivedAt).toBeUndefined();
+      await time.advance(1); // the server is reached at +30 and answers within this settle
+      expect(seenAt - start).toBe(30);
+      expect(arrivedAt).toBeUndefined();
+      await time.advance(12);
+      expect(arrivedAt! - start).toBe(42);
+      expect(await pending).toBe(200);
+      expect(endpoints).toEqual(['POST /token']);
+      expect(net.total).toBe(1);
+    } finally {
+      time.uninstall();
+      net.closeIdle();
+    }
+  });
+
+  it('adds nothing by default or while offline', async () => {
+    const net = new NetworkSimulator();
+    let asked = 0;
+    net.latency = () => {
+      asked++;
+      return { toServer: 0, toClient: 0 };
+    };
+    net.setOnline(false);
+    await net.fetch(`${base}/x`).catch(() => undefined);
+    expect(asked).toBe(0);
+    net.setOnline(true);
+    net.latency = undefined;
+    await expect(net.fetch(`${base}/x`)).resolves.toHaveProperty('status', 200);
     net.closeIdle();
   });
 });

@@ -19,7 +19,9 @@ export interface RequestTiming {
  *   side, identically for every library;
  * - keeps at most 6 connections per origin, as a browser does over HTTP/1.1;
  * - goes "offline" on demand: `navigator.onLine` turns false, `offline` fires on `window`, and
- *   every request fails at the network level, as a real connection to a closed port does.
+ *   every request fails at the network level, as a real connection to a closed port does;
+ * - adds a round trip on demand (`latency`, off by default): each request waits before it reaches
+ *   the server and again after the answer leaves it.
  */
 
 export class NonLoopbackRefused extends TypeError {
@@ -58,7 +60,35 @@ async function encodeBody(body: unknown): Promise<BodyInit> {
   throw new TypeError(`bench fetch: unsupported body type ${Object.prototype.toString.call(body)}`);
 }
 
+/** Where one request's added round trip is spent, ms: on the way to the server, and back. */
+export interface Latency {
+  toServer: number;
+  toClient: number;
+}
+
+/** Waits on the global `setTimeout` of the moment: a virtual wait under virtual time. */
+function wait(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    globalThis.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+  });
+}
+
 export class NetworkSimulator {
+  /**
+   * Added round trip per request (online only), asked once per request with its endpoint
+   * (`"POST /path"`); undefined (the default) adds none. The waits use the global timers of the
+   * moment, so under virtual time the server reads its clock `toServer` virtual ms after the send
+   * and the answer arrives `toClient` ms later. Only the real exchange with the loopback server
+   * counts as in flight, so virtual time moves during the waits.
+   */
+  latency: ((endpoint: string) => Latency) | undefined = undefined;
   #online = true;
   #inFlight = 0;
   #total = 0;
@@ -132,20 +162,24 @@ export class NetworkSimulator {
     this.#total++;
     const endpoint = `${method} ${url.pathname}`;
     this.#byEndpoint.set(endpoint, (this.#byEndpoint.get(endpoint) ?? 0) + 1);
+    const latency = this.#online ? this.latency?.(endpoint) : undefined;
+    if (latency) await wait(latency.toServer, signal);
     this.#inFlight++;
     const startedAt = realMs();
     let ok = false;
+    let response: Response;
     try {
       // Offline: a real connection attempt to a closed loopback port, so failing costs what it costs.
       const target = this.#online ? url : new URL(`http://127.0.0.1:${this.#closedPort}/`);
-      const response = await this.#send(target, method, headers, body, signal, init.redirect ?? 'follow');
+      response = await this.#send(target, method, headers, body, signal, init.redirect ?? 'follow');
       ok = response.ok;
-      return response;
     } finally {
       this.#inFlight--;
       this.#recent.push({ endpoint, ok, startedAt, endedAt: realMs() });
       if (this.#recent.length > 50) this.#recent.shift();
     }
+    if (latency) await wait(latency.toClient, signal);
+    return response;
   };
 
   #send(url: URL, method: string, headers: Headers, body: Buffer | undefined, signal: AbortSignal | null | undefined, redirect: RequestRedirect): Promise<Response> {

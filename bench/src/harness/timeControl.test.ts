@@ -65,4 +65,19 @@ describe('TimeControl', () => {
     expect(time.trueNow() - before).toBeGreaterThanOrEqual(3_600_000);
     await new Promise<void>((resolve) => setTimeout(resolve, 1));
   });
+
+  it('nextTimerIn says how far off the earliest virtual timer is', async () => {
+    const time = make();
+    time.enterVirtual();
+    expect(time.nextTimerIn).toBeUndefined();
+    const late = setTimeout(() => undefined, 500);
+    setTimeout(() => undefined, 40);
+    expect(time.nextTimerIn).toBe(40);
+    await time.advance(30);
+    expect(time.nextTimerIn).toBe(10);
+    await time.advance(10);
+    expect(time.nextTimerIn).toBe(460);
+    clearTimeout(late);
+    expect(time.nextTimerIn).toBeUndefined();
+  });
 });

@@ -189,6 +189,12 @@ export class TimeControl {
     return this.#timers.size;
   }
 
+  /** How far ahead of now the earliest virtual timer is due, ms (0 if due now); undefined with none. */
+  get nextTimerIn(): number | undefined {
+    const next = this.#earliest();
+    return next === undefined ? undefined : Math.max(0, next.at - this.#virtualNow);
+  }
+
   /** Runs every virtual timer due up to `now + ms`, in order, letting I/O finish between them. */
   async advance(ms: number): Promise<void> {
     await this.advanceTo(this.#virtualNow + ms);

@@ -32,6 +32,10 @@ export const keycloak: DrivenLibrary = {
       async close() {
         kc.onTokenExpired = undefined;
       },
+      // -1: its documented forced refresh.
+      refresh: () => kc.updateToken(-1),
+      // `timeSkew` is `device − server` in whole seconds (null until a token it fetched arrives).
+      learnedClockOffset: () => (typeof kc.timeSkew === 'number' ? { estimate: -kc.timeSkew * 1000 } : undefined),
     };
   },
 };

@@ -22,6 +22,24 @@ export interface LibrarySession {
   getToken(): Promise<string | null | undefined>;
   /** Stops the library's timers and listeners (never signs out: that would be a request). */
   close(): Promise<void>;
+  /**
+   * Fetches a fresh token now through the library's public API (its forced refresh). Only where a
+   * scenario needs it (scenario 6b); exactly one token request.
+   */
+  refresh?(): Promise<unknown>;
+  /**
+   * The `server − device` clock offset the library has learned, ms, read through its public
+   * surface, with bounds where it keeps them; undefined while it has learned none. Only libraries
+   * that learn the server's clock implement it.
+   */
+  learnedClockOffset?(): LearnedClockOffset | undefined;
+}
+
+export interface LearnedClockOffset {
+  /** The library's estimate of `server − device`, ms. */
+  estimate: number;
+  /** Where the library bounds the true offset, ms (only where it keeps bounds). */
+  bounds?: { low: number; high: number };
 }
 
 export interface DrivenLibrary {

@@ -19,6 +19,11 @@ export const tokenwarden: DrivenLibrary = {
     return {
       getToken: () => client.getToken(),
       close: async () => client.destroy(),
+      refresh: () => client.getToken({ skipCache: true }),
+      learnedClockOffset() {
+        const { serverOffset, serverOffsetBounds } = client.snapshot();
+        return { estimate: serverOffset, bounds: serverOffsetBounds };
+      },
     };
   },
 };
