@@ -12,6 +12,8 @@ export const README_ROWS: ReadonlyArray<{ id: string; label: string }> = [
   { id: 'hour', label: 'requests per session-hour, 60 s tokens (× ideal 60)' },
   { id: 'hour-waits', label: 'reads that waited on the network, same hour' },
   { id: 'skew-requests', label: 'clock +10 min, 5-min tokens: requests per lifetime' },
+  { id: 'offset-ahead-10', label: 'server clock +10 min: learned offset error after 10 fetches (ms)' },
+  { id: 'offset-behind-10', label: 'server clock −10 min: learned offset error after 10 fetches (ms)' },
 ];
 
 export const README_START = '<!-- bench-table:start (written by npm run bench) -->';
