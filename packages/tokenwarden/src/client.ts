@@ -78,7 +78,7 @@ export interface TokenEntrySnapshot {
   expiresAt: number | undefined;
   refreshAt: number | undefined;
   cutoffAt: number | undefined;
-  /** Server-clock ms of the last `getToken()` for this key; undefined when only delivered by a coordinator. */
+  /** Server-clock ms of the last `getToken()` for this key (an entry exists only for a key that was read). */
   lastReadAt: number | undefined;
   refreshing: boolean;
 }
@@ -333,7 +333,7 @@ class TokenClientImpl implements TokenClient {
         expiresAt: record?.expiresAt,
         refreshAt: record ? entry.refreshAt : undefined,
         cutoffAt: record ? entry.cutoffAt : undefined,
-        lastReadAt: entry.lastReadAt === Number.NEGATIVE_INFINITY ? undefined : this.#clock.toServerTime(this.#lastReadLocal(entry)),
+        lastReadAt: this.#clock.toServerTime(this.#lastReadLocal(entry)),
         refreshing: entry.flight !== undefined,
       });
     }
@@ -469,7 +469,8 @@ class TokenClientImpl implements TokenClient {
   #offer(key: TokenKey, shared: string | SharedToken): boolean {
     if (this.#destroyed || !isTokenKey(key)) return false;
     const entry = this.#cache.get(keyId(toKey(key)));
-    if (entry === undefined || entry.lastReadAt === Number.NEGATIVE_INFINITY) return false;
+    // Only reads make entries: a coordinator cannot plant keys this client never asked for.
+    if (entry === undefined) return false;
     const record = readSharedToken(shared, this.#clock.now());
     if (record === undefined) return false;
     const clearedAt = this.#cache.clearedAt;

@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { T0, capturingCoordinator, fakeNetwork, freshJwt, mintingSource, noWake } from '../test/helpers';
+import { createTokenClient, type TokenClientOptions } from './client';
+import { OfflineError } from './errors';
+import type { Coordinator, TokenEvent } from './types';
+
+/**
+ * What callers and listeners can see, exactly: the messages of every refusal, the events in order
+ * with their reasons and origins, and the snapshot. Apps log these, match on them and show them.
+ */
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(options: Partial<TokenClientOptions> = {}, ttl = 60) {
+  const network = fakeNetwork();
+  const source = mintingSource(ttl);
+  const events: TokenEvent[] = [];
+  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now(), monotonic: () => Date.now() }, ...options });
+  client.subscribe((event) => events.push(event));
+  const seen = () => events.map((event) => ('reason' in event ? `${event.type}:${String(event.reason)}` : 'origin' in event ? `${event.type}:${event.origin}` : event.type));
+  return { client, network, source, events, seen };
+}
+
+describe('refusals say what was wrong', () => {
+  it.each([
+    [null, 'tokenwarden: createTokenClient takes an options object'],
+    ['x', 'tokenwarden: createTokenClient takes an options object'],
+    [{}, 'tokenwarden: fetchToken must be a function'],
+    [{ fetchToken: 'f' }, 'tokenwarden: fetchToken must be a function'],
+  ])('createTokenClient(%o)', (options, message) => {
+    expect(() => createTokenClient(options as never)).toThrow(new TypeError(message));
+  });
+
+  it.each([
+    ['minValidity', -1, 'tokenwarden: minValidity must be a finite number >= 0, got -1'],
+    ['minValidity', '5', 'tokenwarden: minValidity must be a finite number >= 0, got string'],
+    ['requestTimeout', 0, 'tokenwarden: requestTimeout must be a finite number > 0, got 0'],
+    ['foregroundRetryBudget', Number.NaN, 'tokenwarden: foregroundRetryBudget must be a finite number >= 0, got NaN'],
+    ['maxTokenLifetime', Number.POSITIVE_INFINITY, 'tokenwarden: maxTokenLifetime must be a finite number > 0, got Infinity'],
+    ['random', 1, 'tokenwarden: random must be a function, got number'],
+    ['refreshMargin', 17, 'tokenwarden: refreshMargin must be a function, got number'],
+  ])('%s: %s', (name, value, message) => {
+    expect(() => createTokenClient({ fetchToken: async () => null, [name]: value })).toThrow(new TypeError(message));
+  });
+
+  it('zero is a valid minValidity and foregroundRetryBudget (not for requestTimeout or maxTokenLifetime)', () => {
+    expect(() => createTokenClient({ fetchToken: async () => null, minValidity: 0, foregroundRetryBudget: 0 }).destroy()).not.toThrow();
+  });
+
+  it.each([
+    ['supabase', "tokenwarden: getToken takes an options object such as { template: 'name' }, got string"],
+    [null, "tokenwarden: getToken takes an options object such as { template: 'name' }, got null"],
+    [[], "tokenwarden: getToken takes an options object such as { template: 'name' }, got object"],
+    [{ skipCache: 1 }, 'tokenwarden: skipCache must be a boolean'],
+  ])('getToken(%o)', async (options, message) => {
+    const { client } = setup();
+    await expect(client.getToken(options as never)).rejects.toThrow(new TypeError(message));
+    client.destroy();
+  });
+
+  it('offline with nothing cached, and after destroy()', async () => {
+    const { client, network } = setup();
+    network.set(false);
+    await expect(client.getToken()).rejects.toThrow(new OfflineError('The network is offline and no usable token is cached'));
+    client.destroy();
+    await expect(client.getToken()).rejects.toThrow('This token client was destroyed');
+  });
+
+  it('subscribe takes a function; after destroy() it takes nothing and hears nothing', () => {
+    const { client } = setup();
+    expect(() => client.subscribe('listener' as never)).toThrow(new TypeError('tokenwarden: subscribe takes a listener function'));
+    client.destroy();
+    const listener = vi.fn();
+    const unsubscribe = client.subscribe(listener);
+    expect(unsubscribe()).toBeUndefined();
+    client.clear();
+    client.destroy();
+    expect(listener).not.toHaveBeenCalled();
+  });
+});
+
+describe('events, in order, with their reasons and origins', () => {
+  it('cold, refresh, forced, expired', async () => {
+    const { client, seen } = setup();
+    await client.getToken();
+    expect(seen()).toEqual(['fetch-start:cold', 'token:fetch']);
+    // Read until the proactive refresh (43 s) has run.
+    for (let t = 0; t < 45; t++) {
+      await client.getToken();
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(seen()).toEqual(['fetch-start:cold', 'token:fetch', 'fetch-start:refresh', 'token:fetch']);
+    await client.getToken({ skipCache: true });
+    expect(seen().slice(4)).toEqual(['fetch-start:forced', 'token:fetch']);
+    // Unread for longer than a lifetime: no refresh; the next read finds the token past its cutoff.
+    await vi.advanceTimersByTimeAsync(200_000);
+    const before = seen().length;
+    await client.getToken();
+    expect(seen().slice(before)).toEqual(expect.arrayContaining(['fetch-start:cold', 'token:fetch']));
+    client.destroy();
+  });
+
+  it('clear(): cleared (local) then signed-out; a sign-out by the server names its key', async () => {
+    const { client, source, seen, events } = setup();
+    await client.getToken({ template: 'a' });
+    client.clear();
+    expect(seen().slice(2)).toEqual(['cleared:local', 'signed-out']);
+    expect(events.at(-1)).toEqual({ type: 'signed-out' });
+    source.fetchToken.mockResolvedValueOnce(null);
+    expect(await client.getToken({ template: 'a' })).toBeNull();
+    expect(events.at(-1)).toEqual({ type: 'signed-out', key: { template: 'a' } });
+    expect(seen().at(-2)).toBe('cleared:local');
+    client.destroy();
+  });
+
+  it('a sign-out from another participant is cleared (remote); destroy() is cleared (local) and then silence', async () => {
+    const capture = capturingCoordinator();
+    const { client, seen } = setup({ coordinator: capture.coordinator });
+    await client.getToken();
+    capture.host().signOut();
+    expect(seen().slice(2)).toEqual(['cleared:remote', 'signed-out']);
+    client.destroy();
+    expect(seen().slice(4)).toEqual(['cleared:local']);
+  });
+
+  it('network events: offline, then online', async () => {
+    const { client, network, seen } = setup();
+    network.set(false);
+    network.set(true);
+    expect(seen()).toEqual(['offline', 'online']);
+    client.destroy();
+    network.set(false);
+    expect(seen()).toEqual(['offline', 'online', 'cleared:local']);
+  });
+});
+
+describe('coordinators', () => {
+  it('a failing coordinator is reported (coordinator-degraded) and the client carries on alone', async () => {
+    const coordinator: Coordinator = {
+      connect: () => ({
+        acquire: async () => {
+          throw new Error('redis down');
+        },
+        publish: () => {
+          throw new Error('redis down');
+        },
+        invalidate: () => {
+          throw new Error('redis down');
+        },
+        close: () => undefined,
+      }),
+    };
+    const { client, seen } = setup({ coordinator });
+    expect(await client.getToken()).toBeTypeOf('string');
+    client.clear();
+    expect(seen().filter((type) => type === 'coordinator-degraded')).toHaveLength(3);
+    client.destroy();
+  });
+
+  it('every accepted token is published, and nothing else is', async () => {
+    const publish = vi.fn();
+    const coordinator: Coordinator = { connect: () => ({ acquire: async () => () => undefined, publish, invalidate: () => undefined, close: () => undefined }) };
+    const { client } = setup({ coordinator });
+    const token = await client.getToken();
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(publish.mock.calls[0]?.[1]).toMatchObject({ token });
+    expect(await client.getToken()).toBe(token);
+    expect(publish).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+
+  it('a token vouched as fetched after the sign-out may be from the sign-out’s second; unvouched it may not', async () => {
+    const capture = capturingCoordinator();
+    const { client } = setup({ coordinator: capture.coordinator });
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(500);
+    client.clear();
+    // Read again so the key exists; its fetch is still in flight while the deliveries arrive. The
+    // clock was learned from a whole-second iat, so the sign-out's late end is in the next second.
+    const pending = client.getToken();
+    const sameSecond = freshJwt(60, { n: 900 }, T0 + 1_000);
+    expect(capture.host().offer({}, { token: sameSecond, afterSignOut: false })).toBe(false);
+    expect(capture.host().offer({}, sameSecond)).toBe(false);
+    expect(capture.host().offer({}, { token: sameSecond, afterSignOut: true })).toBe(true);
+    await pending;
+    client.destroy();
+  });
+});
+
+describe('snapshot', () => {
+  it('shows when a key was last read and whether it is refreshing', async () => {
+    let resolve!: (token: string) => void;
+    const fetchToken = vi.fn(
+      () =>
+        new Promise<string>((r) => {
+          resolve = r;
+        }),
+    );
+    const { client } = setup({ fetchToken });
+    const pending = client.getToken();
+    expect(client.snapshot().entries[0]).toMatchObject({ refreshing: true, lastReadAt: T0 });
+    await vi.advanceTimersByTimeAsync(0);
+    resolve(freshJwt(60));
+    await pending;
+    await vi.advanceTimersByTimeAsync(5_000);
+    await client.getToken();
+    // Judged on the late end of the clock learned from a whole-second iat: up to a second later.
+    const entry = client.snapshot().entries[0];
+    expect(entry?.refreshing).toBe(false);
+    expect(entry?.lastReadAt).toBeGreaterThanOrEqual(T0 + 5_000);
+    expect(entry?.lastReadAt).toBeLessThanOrEqual(T0 + 6_001);
+    client.destroy();
+  });
+});
