@@ -374,6 +374,39 @@ describe('8. bad input gets a clear, typed error', () => {
     expect(() => createTokenClient({ fetchToken: async () => null, [name]: value })).toThrow(TypeError);
   });
 
+  it('in Node, a server that answers (even with a 503) proves the network is back: online, before any token', async () => {
+    let answer: 'network' | 'server' = 'network';
+    const fetchToken = vi.fn(async () => {
+      throw answer === 'network' ? networkFailure() : Object.assign(new Error('busy'), { status: 503 });
+    });
+    const network = { observable: false, isOnline: () => true, subscribe: () => () => undefined };
+    const { client, events } = setup(fetchToken, { network, foregroundRetryBudget: 1_000 });
+    const first = outcomeOf(client.getToken());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(OfflineError.is(first.error)).toBe(true);
+    expect(client.isOnline()).toBe(false);
+    answer = 'server';
+    const second = outcomeOf(client.getToken());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(TokenFetchError.is(second.error)).toBe(true);
+    expect(client.isOnline()).toBe(true);
+    expect(events.filter((event) => event.type === 'offline' || event.type === 'online').map((event) => event.type)).toEqual(['offline', 'online']);
+    client.destroy();
+  });
+
+  it('where the network is observable, failures never emit offline/online: only the network source does', async () => {
+    const fetchToken = vi.fn(async () => {
+      throw networkFailure();
+    });
+    const { client, events } = setup(fetchToken, { foregroundRetryBudget: 1_000 });
+    const first = outcomeOf(client.getToken());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(first.done).toBe(true);
+    expect(client.isOnline()).toBe(true);
+    expect(events.some((event) => event.type === 'offline' || event.type === 'online')).toBe(false);
+    client.destroy();
+  });
+
   it('in Node (unobservable network) isOnline() reflects what failures taught, with offline/online events', async () => {
     let fail = true;
     const source = mintingSource(60);
