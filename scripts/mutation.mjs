@@ -39,6 +39,7 @@ const KILLED = new Set(['Killed', 'Timeout']);
 const COUNTED = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
 const rows = [];
 const survivors = [];
+const ignored = [];
 let killed = 0;
 let counted = 0;
 for (const [path, file] of Object.entries(files).sort()) {
@@ -46,6 +47,12 @@ for (const [path, file] of Object.entries(files).sort()) {
   let fileKilled = 0;
   let fileCounted = 0;
   for (const mutant of file.mutants) {
+    if (mutant.status === 'Ignored') {
+      const line = mutant.location.start.line;
+      const reason = (mutant.statusReason ?? '').replace(/^Ignored because of excluded mutation "[^"]*"\s*/, '').replace(/^[^:]*:\s*/, '');
+      ignored.push({ id: `${name}:${line}:${mutant.mutatorName}`, replacement: mutant.replacement ?? '', reason });
+      continue;
+    }
     if (!COUNTED.has(mutant.status)) continue;
     fileCounted++;
     if (KILLED.has(mutant.status)) {
@@ -84,6 +91,16 @@ const lines = [
   '| where | status | mutant | why it survives |',
   '| --- | --- | --- | --- |',
   ...survivors.map((s) => `| \`${s.id}\` | ${s.status} | \`${clip(s.replacement || s.source)}\` | ${s.note ?? '**no note yet**'} |`),
+  '',
+  '## Mutants marked equivalent in the source',
+  '',
+  'A `// Stryker disable next-line <mutator>: <why>` comment above the line: no behaviour can tell the',
+  'mutant from the original (typically `<` against `<=` where equal values give the same result).',
+  'They are left out of the score, and listed here with the reason written beside the code.',
+  '',
+  '| where | mutant | why it is equivalent |',
+  '| --- | --- | --- |',
+  ...ignored.map((m) => `| \`${m.id}\` | \`${clip(m.replacement)}\` | ${m.reason.replaceAll('|', '/')} |`),
   '',
 ];
 writeFileSync(join(root, 'docs/quality.md'), lines.join('\n'));
