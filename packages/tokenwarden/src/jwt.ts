@@ -5,6 +5,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function decodeSegment(segment: string): string {
   const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
+  // Stryker disable next-line StringLiteral: the '=' padding is optional: atob decodes forgiving-base64 (WHATWG; Node, browsers, workerd), which takes unpadded input and refuses a length of 1 mod 4 either way
   const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
   const binary = atob(padded);
   const bytes = new Uint8Array(binary.length);

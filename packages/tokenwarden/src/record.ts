@@ -84,6 +84,7 @@ export function readFetchResult(result: Exclude<FetchTokenResult, null>, base: n
 /** Reads a token another participant handed over; `undefined` when it is not a usable shape. */
 export function readSharedToken(shared: unknown, now: number): TokenRecord | undefined {
   try {
+    // Stryker disable next-line BooleanLiteral: a shared string has no expiry beside it, so the non-strict path also demands a readable JWT; an unreadable one throws either way and is caught below
     if (typeof shared === 'string') return buildRecord(shared, {}, now, true);
     if (typeof shared !== 'object' || shared === null) return undefined;
     const { token, expiresAt, issuedAt } = shared as SharedToken;
