@@ -32,6 +32,7 @@ export class Pacer {
   hurry(): void {
     if (this.serverGiven) return;
     const soonest = this.lastEndedAt + MIN_ATTEMPT_GAP;
+    // Stryker disable next-line EqualityOperator: when soonest equals nextAt, `<=` writes the value already there
     if (soonest < this.nextAt) this.nextAt = soonest;
   }
 }
@@ -124,6 +125,7 @@ export class Flight {
 
   /** `clear()`: abort the request, hand callers `null`, and let nothing through afterwards. */
   cancel(): void {
+    // Stryker disable next-line ConditionalExpression: a second cancel() has nothing left to do: the request is already aborted (aborting again is a no-op), the nap cancelled, no caller can join a cancelled flight, and the loop starts nothing once cancelled
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#controller?.abort(new TokenError('aborted', 'Token fetch aborted by clear()'));
@@ -180,6 +182,7 @@ export class Flight {
    * resumes on that outcome and asks again starts a new flight instead of joining a finished one.
    */
   #finish(settle: (waiter: Waiter) => void): void {
+    // Stryker disable next-line ConditionalExpression: #run (started once) reaches #finish at most once, each call being followed by a return; cancel() never calls it
     if (this.#done) return;
     this.#done = true;
     this.#disarmDeadline();
@@ -198,6 +201,7 @@ export class Flight {
     const failure = classifyFailure(error, deps.serverNow());
     if (failure.kind === 'signed-out') {
       deps.onSignedOut();
+      // Stryker disable next-line ConditionalExpression: 'true' is equivalent: a cancelled flight has no callers or deadline timer left, and join() answers a cancelled flight before it looks at #done ('false' is killed by flight.outcomes.test.ts)
       if (!this.#cancelled) this.#finish((waiter) => waiter.resolve(null));
       return false;
     }
@@ -215,6 +219,7 @@ export class Flight {
     const retryAt = now + delay;
     const pacer = deps.pacer;
     pacer.nextAt = retryAt;
+    // Stryker disable next-line ConditionalExpression: `serverDelay !== undefined` → true is equivalent, since `undefined >= delay` is false anyway (the whole condition's true and false are killed by flight.pacing.test.ts)
     pacer.serverGiven = serverDelay !== undefined && serverDelay >= delay;
     pacer.serverError = pacer.serverGiven ? answer : undefined;
     const giveUpNow = failure.kind === 'network' && deps.suspectOffline();
@@ -239,6 +244,7 @@ export class Flight {
     const nap = sleep(this.#deps.timers, ms, this.#waiters.size === 0);
     this.#nap = nap;
     await nap.done;
+    // Stryker disable next-line ConditionalExpression: 'true' is equivalent: #pace is never re-entered while a nap is pending, so #nap is still this nap when it ends ('false' is killed by flight.pacing.test.ts)
     if (this.#nap === nap) this.#nap = undefined;
   }
 
@@ -251,6 +257,7 @@ export class Flight {
     // A source that ignores its signal must still not hold the key hostage.
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(controller.signal.reason);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal fires `abort` at most once, and the listener is removed when the attempt ends, so `once` changes nothing
       controller.signal.addEventListener('abort', onAbort, { once: true });
     });
     const pacer = deps.pacer;
@@ -265,6 +272,7 @@ export class Flight {
       throw error;
     } finally {
       deps.timers.clearTimeout(timeout);
+      // Stryker disable next-line ConditionalExpression,StringLiteral: onAbort is always set (a Promise executor runs synchronously), and once the attempt ends nothing can abort this controller (its timer is cleared, #controller dropped), so a listener left behind can never run
       if (onAbort) controller.signal.removeEventListener('abort', onAbort);
       aborted.catch(() => undefined);
       this.#controller = undefined;

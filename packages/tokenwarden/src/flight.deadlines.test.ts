@@ -1,0 +1,149 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { T0, fakeNetwork, mintingSource, noWake } from '../test/helpers';
+import { hang, networkFailure } from '../test/flightHarness';
+import { createTokenClient, type TokenClientOptions } from './client';
+import { OfflineError, TokenFetchError } from './errors';
+import type { TokenEvent } from './types';
+
+// Every caller is answered at its own budget (`foregroundRetryBudget`), even while an attempt hangs
+// for up to `requestTimeout`: one timer for the earliest caller deadline (flight.ts #armDeadline).
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(options: Partial<TokenClientOptions> = {}) {
+  const network = fakeNetwork();
+  const source = mintingSource(60);
+  const events: TokenEvent[] = [];
+  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0, ...options });
+  client.subscribe((event) => events.push(event));
+  return { client, network, source, events };
+}
+
+/** Records a promise's outcome and the fake time it came at, without awaiting it. */
+function watch<T>(promise: Promise<T>) {
+  const start = Date.now();
+  const box: { value?: T; error?: unknown; done: boolean; after?: number } = { done: false };
+  promise.then(
+    (value) => Object.assign(box, { value, done: true, after: Date.now() - start }),
+    (error) => Object.assign(box, { error, done: true, after: Date.now() - start }),
+  );
+  return box;
+}
+
+describe('a caller is answered at its budget, not at requestTimeout', () => {
+  it('a hanging source: the caller gets OfflineError at its 2 s budget, caused by the attempt timing out', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 2_000, requestTimeout: 10_000 });
+    source.fetchToken.mockImplementation(hang);
+    const box = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(box.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(box.done).toBe(true);
+    expect(box.after).toBe(2_000);
+    const error = box.error as OfflineError;
+    expect(OfflineError.is(error)).toBe(true);
+    expect(error.message).toBe('No token within the retry budget');
+    // Nothing failed yet: the cause says the attempt outlived the budget.
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).name).toBe('TimeoutError');
+    client.destroy();
+  });
+
+  it('the answer at the budget carries the last failure as its cause', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 1_000, requestTimeout: 10_000 });
+    const failure = networkFailure();
+    source.fetchToken.mockRejectedValueOnce(failure).mockImplementation(hang);
+    const box = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(box.after).toBe(1_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    expect(OfflineError.is(box.error)).toBe(true);
+    expect((box.error as OfflineError).cause).toBe(failure);
+    client.destroy();
+  });
+
+  it('when the last failure was the server\'s, a caller out of budget gets that TokenFetchError itself', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 1_000, requestTimeout: 10_000 });
+    source.fetchToken.mockRejectedValueOnce(Object.assign(new Error('unavailable'), { status: 503 })).mockImplementation(hang);
+    const box = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(box.after).toBe(1_000);
+    expect(TokenFetchError.is(box.error)).toBe(true);
+    expect((box.error as TokenFetchError).status).toBe(503);
+    client.destroy();
+  });
+
+  it('callers sharing a hanging request are each answered at their own budget, earliest first', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 2_000, requestTimeout: 10_000 });
+    source.fetchToken.mockImplementation(hang);
+    const first = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(500);
+    const second = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(1_000);
+    const third = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(500);
+    expect(first.done).toBe(true);
+    expect(first.after).toBe(2_000);
+    expect(second.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(second.after).toBe(2_000);
+    expect(third.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(third.after).toBe(2_000);
+    for (const box of [first, second, third]) expect(OfflineError.is(box.error)).toBe(true);
+    // All three shared one request.
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+
+  it('a caller who joins with the same deadline as an earlier one is answered with it', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 2_000, requestTimeout: 10_000 });
+    source.fetchToken.mockImplementation(hang);
+    const first = watch(client.getToken());
+    const second = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect([first.after, second.after]).toEqual([2_000, 2_000]);
+    client.destroy();
+  });
+
+  it('a caller whose budget would end before the next retry leaves at the failure, with that failure', async () => {
+    // random 0: the first foreground retry is 125 ms after the failure, exactly the budget.
+    const { client, source } = setup({ foregroundRetryBudget: 125 });
+    const failure = networkFailure();
+    source.fetchToken.mockRejectedValue(failure);
+    const box = watch(client.getToken());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(box.done).toBe(true);
+    expect(box.after).toBe(0);
+    expect(OfflineError.is(box.error)).toBe(true);
+    expect((box.error as OfflineError).message).not.toBe('No token within the retry budget');
+    expect((box.error as OfflineError).cause).toBe(failure);
+    client.destroy();
+  });
+
+  it('a caller whose budget ends before the next retry leaves at that failure; a later caller stays for the retry', async () => {
+    const { client, source } = setup({ foregroundRetryBudget: 300 });
+    const failure = networkFailure();
+    source.fetchToken.mockRejectedValueOnce(networkFailure()).mockRejectedValueOnce(failure);
+    const early = watch(client.getToken()); // deadline 300
+    await vi.advanceTimersByTimeAsync(100);
+    const late = watch(client.getToken()); // deadline 400
+    // Second failure at 125; the next retry (250 ms later, at 375) is past the first caller's budget only.
+    await vi.advanceTimersByTimeAsync(25);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    expect(early.done).toBe(true);
+    expect(early.after).toBe(125);
+    expect((early.error as OfflineError).cause).toBe(failure);
+    expect((early.error as OfflineError).message).not.toBe('No token within the retry budget');
+    expect(late.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(source.fetchToken).toHaveBeenCalledTimes(3);
+    expect(typeof late.value).toBe('string');
+    client.destroy();
+  });
+});
