@@ -201,7 +201,6 @@ export class Flight {
     const failure = classifyFailure(error, deps.serverNow());
     if (failure.kind === 'signed-out') {
       deps.onSignedOut();
-      // Stryker disable next-line ConditionalExpression: 'true' is equivalent: a cancelled flight has no callers or deadline timer left, and join() answers a cancelled flight before it looks at #done ('false' is killed by flight.outcomes.test.ts)
       if (!this.#cancelled) this.#finish((waiter) => waiter.resolve(null));
       return false;
     }
@@ -219,7 +218,6 @@ export class Flight {
     const retryAt = now + delay;
     const pacer = deps.pacer;
     pacer.nextAt = retryAt;
-    // Stryker disable next-line ConditionalExpression: `serverDelay !== undefined` → true is equivalent, since `undefined >= delay` is false anyway (the whole condition's true and false are killed by flight.pacing.test.ts)
     pacer.serverGiven = serverDelay !== undefined && serverDelay >= delay;
     pacer.serverError = pacer.serverGiven ? answer : undefined;
     const giveUpNow = failure.kind === 'network' && deps.suspectOffline();
@@ -244,7 +242,6 @@ export class Flight {
     const nap = sleep(this.#deps.timers, ms, this.#waiters.size === 0);
     this.#nap = nap;
     await nap.done;
-    // Stryker disable next-line ConditionalExpression: 'true' is equivalent: #pace is never re-entered while a nap is pending, so #nap is still this nap when it ends ('false' is killed by flight.pacing.test.ts)
     if (this.#nap === nap) this.#nap = undefined;
   }
 
