@@ -216,3 +216,233 @@ describe('snapshot', () => {
     client.destroy();
   });
 });
+
+describe('the hit path is the one taken for a fresh token', () => {
+  it('a hit reads the wall clock once and never the monotonic clock, for every way of naming a key', async () => {
+    const monotonic = vi.fn(() => Date.now());
+    const now = vi.fn(() => Date.now());
+    const { client } = setup({ clock: { now, monotonic } });
+    const keys = [undefined, { template: 'a' }, { template: 'a', organizationId: null, audience: 'api' }, { template: 'a', skipCache: false }];
+    // Each key's first fetch teaches the clock, which withdraws deadlines worked out before it:
+    // the second pass works them out for good.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const key of keys) {
+        await client.getToken(key);
+        await client.getToken(key);
+      }
+    }
+    monotonic.mockClear();
+    now.mockClear();
+    for (const key of keys) expect(await client.getToken(key)).toBeTypeOf('string');
+    expect(monotonic).not.toHaveBeenCalled();
+    expect(now).toHaveBeenCalledTimes(keys.length);
+    client.destroy();
+  });
+});
+
+describe('timing the engine keeps without any read', () => {
+  it('the proactive refresh runs on its timer at 43 s of a 60 s token, with no read in between', async () => {
+    const { client, source } = setup();
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(42_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    client.destroy();
+  });
+
+  it('reads served only by the hit path count as use: the key keeps refreshing a lifetime past the last of them', async () => {
+    const { client, source } = setup();
+    for (let t = 0; t <= 40; t++) {
+      await client.getToken();
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    // Last read at 40 s. Refreshes at 43 s and 86 s (the 86 s one is within a lifetime of 40 s),
+    // then the key is idle: no third refresh.
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(3);
+    client.destroy();
+  });
+
+  it('a key that never got a token is dropped once idle (evicted), not kept for ever', async () => {
+    const fetchToken = vi.fn(async () => {
+      throw Object.assign(new Error('down'), { status: 503 });
+    });
+    const { client, events } = setup({ fetchToken, foregroundRetryBudget: 1_000 });
+    void client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(events.some((event) => event.type === 'evicted')).toBe(true);
+    expect(client.snapshot().entries).toEqual([]);
+    client.destroy();
+  });
+});
+
+describe('what a fetch teaches and what it publishes', () => {
+  it('an opaque token without serverTime teaches nothing about the server clock', async () => {
+    const { client } = setup({ fetchToken: async () => ({ token: 'opaque-access-token', expiresIn: 60 }) });
+    await client.getToken();
+    expect(client.snapshot().serverOffsetBounds).toEqual({ low: 0, high: 0 });
+    client.destroy();
+  });
+
+  it('an opaque token too short to serve is refused after one request (not retried as a clock disagreement)', async () => {
+    const fetchToken = vi.fn(async () => ({ token: 'opaque-access-token', expiresIn: 3 }));
+    const { client } = setup({ fetchToken });
+    const result = client.getToken().catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await result).toMatchObject({ reason: 'too-short-lived' });
+    expect(fetchToken).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+
+  it('the same token fetched again is not announced again: no token event, no publish', async () => {
+    const publish = vi.fn();
+    const coordinator: Coordinator = { connect: () => ({ acquire: async () => () => undefined, publish, invalidate: () => undefined, close: () => undefined }) };
+    const token = freshJwt(60);
+    const { client, events } = setup({ coordinator, fetchToken: async () => token });
+    await client.getToken();
+    await client.getToken({ skipCache: true }).catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(events.filter((event) => event.type === 'token')).toHaveLength(1);
+    expect(publish).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+
+  it('a final error event carries no retryIn; a retried one says when', async () => {
+    let status = 503;
+    const fetchToken = vi.fn(async () => {
+      throw Object.assign(new Error('x'), { status });
+    });
+    const { client, events } = setup({ fetchToken, foregroundRetryBudget: 1_000 });
+    void client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(100);
+    const retried = events.find((event) => event.type === 'fetch-error');
+    expect(retried).toMatchObject({ willRetry: true });
+    expect((retried as { retryIn?: number }).retryIn).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    status = 400;
+    events.length = 0;
+    void client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const final = events.find((event) => event.type === 'fetch-error');
+    expect(final).toMatchObject({ willRetry: false });
+    expect(final).not.toHaveProperty('retryIn');
+    client.destroy();
+  });
+
+  it('an answer that arrives after its attempt was abandoned (requestTimeout) is not taken', async () => {
+    let call = 0;
+    const fetchToken = vi.fn(async () => {
+      call++;
+      if (call === 1) {
+        // Ignores its signal and answers at 15 s, long after the 10 s timeout.
+        await new Promise((resolve) => setTimeout(resolve, 15_000));
+        return freshJwt(60, { n: 1 });
+      }
+      return freshJwt(60, { n: 2 });
+    });
+    const { client, events } = setup({ fetchToken, foregroundRetryBudget: 30_000 });
+    const first = client.getToken();
+    await vi.advanceTimersByTimeAsync(20_000);
+    const token = await first;
+    expect(events.filter((event) => event.type === 'token')).toHaveLength(1);
+    expect(await client.getToken()).toBe(token);
+    client.destroy();
+  });
+
+  it('a delivery while this client waits for the right to refresh answers a plain read without a request; a forced read fetches anyway', async () => {
+    let host!: import('./types').CoordinatorHost;
+    let letGo!: () => void;
+    const coordinator: Coordinator = {
+      connect(h) {
+        host = h;
+        return {
+          acquire: () => new Promise((resolve) => (letGo = () => resolve(() => undefined))),
+          publish: () => undefined,
+          invalidate: () => undefined,
+          close: () => undefined,
+        };
+      },
+    };
+    const { client, source } = setup({ coordinator });
+    const plain = client.getToken();
+    await vi.advanceTimersByTimeAsync(0);
+    const delivered = freshJwt(60, { n: 500 });
+    expect(host.offer({}, delivered)).toBe(true);
+    letGo();
+    expect(await plain).toBe(delivered);
+    expect(source.fetchToken).not.toHaveBeenCalled();
+    // A forced read is not answered by the token it could already see: it fetches.
+    const forced = client.getToken({ skipCache: true });
+    await vi.advanceTimersByTimeAsync(0);
+    letGo();
+    expect(await forced).not.toBe(delivered);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+
+  it('a vouched delivery from the second before the sign-out’s is still refused', async () => {
+    const capture = capturingCoordinator();
+    const { client } = setup({ coordinator: capture.coordinator });
+    await client.getToken();
+    await vi.advanceTimersByTimeAsync(5_000);
+    client.clear();
+    const pending = client.getToken();
+    expect(capture.host().offer({}, { token: freshJwt(60, { n: 700 }, Date.now() - 2_000), afterSignOut: true })).toBe(false);
+    await pending;
+    client.destroy();
+  });
+});
+
+describe('after destroy()', () => {
+  it('clear() and destroy() again tell the coordinator nothing more', () => {
+    const invalidate = vi.fn();
+    const close = vi.fn();
+    const coordinator: Coordinator = { connect: () => ({ acquire: async () => () => undefined, publish: () => undefined, invalidate, close }) };
+    const { client } = setup({ coordinator });
+    client.destroy();
+    client.clear();
+    client.destroy();
+    expect(invalidate).not.toHaveBeenCalled();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('wake-ups', () => {
+  function withWake() {
+    let wake!: () => void;
+    const context = setup({ wake: { subscribe: (listener) => ((wake = listener), () => undefined) } });
+    return { ...context, wake: () => wake() };
+  }
+
+  it('after a sleep past the refresh point: a refresh; past the cutoff: an "expired" fetch; offline: nothing', async () => {
+    const { client, network, seen, wake } = withWake();
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 45_000);
+    wake();
+    expect(seen().at(-1)).toBe('fetch-start:refresh');
+    await vi.advanceTimersByTimeAsync(0);
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 58_000);
+    wake();
+    expect(seen().at(-1)).toBe('fetch-start:expired');
+    await vi.advanceTimersByTimeAsync(0);
+    network.set(false);
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 50_000);
+    const before = seen().length;
+    wake();
+    expect(seen().slice(before).filter((type) => type.startsWith('fetch-start'))).toEqual([]);
+    client.destroy();
+  });
+
+  it('a key unread for longer than its lifetime is not refreshed on wake-up', async () => {
+    const { client, seen, wake } = withWake();
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 200_000);
+    const before = seen().length;
+    wake();
+    expect(seen().slice(before).filter((type) => type.startsWith('fetch-start'))).toEqual([]);
+    client.destroy();
+  });
+});

@@ -149,8 +149,7 @@ function functionOption<T>(name: string, value: unknown, fallback: T): T {
 }
 
 /** `getToken`'s argument: nothing, or an options object. A string (`getToken('supabase')`) is a mistake, not the default key. */
-function checkGetTokenOptions(options: unknown): asserts options is GetTokenOptions | undefined {
-  if (options === undefined) return;
+function checkGetTokenOptions(options: unknown): asserts options is GetTokenOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`tokenwarden: getToken takes an options object such as { template: 'name' }, got ${options === null ? 'null' : typeof options}`);
   }
@@ -381,7 +380,8 @@ class TokenClientImpl implements TokenClient {
         this.#events.emit({ type: 'fetch-error', key: entry.key, error, willRetry, ...(retryIn === undefined ? {} : { retryIn }) });
       },
       onSettled: () => {
-        if (entry.flight === flight) entry.flight = undefined;
+        // Only a settled flight leaves its key: a key never has two flights at once.
+        entry.flight = undefined;
         this.#planNext(entry);
       },
     });
