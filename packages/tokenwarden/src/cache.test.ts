@@ -155,6 +155,8 @@ describe('accept: the rules of the door, at their edges', () => {
     expect(longer.message).toMatch(/beyond maxTokenLifetime/);
     // Issued in the past with a day to run from now: its lifetime is fine, its time left is not.
     expect(refusal(() => tokens.accept(e, { token: 'far', issuedAt: L - 1_000, expiresAt: L + DAY + 1 }, now, 'coordinator'))).toMatchObject({ reason: 'bad-lifetime' });
+    // A lifetime beyond it is refused even with little time left.
+    expect(refusal(() => tokens.accept(e, { token: 'old', issuedAt: L - 2 * DAY, expiresAt: L + 60_000 }, now, 'coordinator'))).toMatchObject({ reason: 'bad-lifetime' });
     // The same from this client's own fetch is taken: the bound is on what others deliver.
     expect(tokens.accept(entry().entry, record(L, DAY + 1), now, 'fetch')).toBe('accepted');
   });

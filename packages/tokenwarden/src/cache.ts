@@ -138,7 +138,7 @@ export class TokenCache<F = unknown> {
         lastReadAt: Number.NEGATIVE_INFINITY,
         lastReadWall: Number.NEGATIVE_INFINITY,
         hitUntilWall: Number.NEGATIVE_INFINITY,
-        hitGeneration: -1,
+        hitGeneration: 0,
         flight: undefined,
       };
       this.#entries.set(id, entry);
@@ -166,11 +166,12 @@ export class TokenCache<F = unknown> {
       else this.#byTemplate.delete(template);
       return;
     }
-    const byOrganization = this.#index.get(template);
-    const byAudience = byOrganization?.get(organizationId);
-    byAudience?.delete(audience);
-    if (byAudience?.size === 0) byOrganization?.delete(organizationId);
-    if (byOrganization?.size === 0) this.#index.delete(template);
+    // Both maps exist: the entry was indexed when it was made.
+    const byOrganization = this.#index.get(template) as NonNullable<ReturnType<KeyIndex<F>['get']>>;
+    const byAudience = byOrganization.get(organizationId) as Map<string | undefined, CacheEntry<F>>;
+    byAudience.delete(audience);
+    if (byAudience.size === 0) byOrganization.delete(organizationId);
+    if (byOrganization.size === 0) this.#index.delete(template);
   }
 
   values(): IterableIterator<CacheEntry<F>> {
@@ -179,7 +180,8 @@ export class TokenCache<F = unknown> {
 
   /** True when the entry holds a token that is before its cutoff at `now` (late end). */
   isServable(entry: CacheEntry<F>, now: number): boolean {
-    return entry.token !== undefined && now < entry.cutoffAt;
+    // The cutoff is 0 until a token is held.
+    return now < entry.cutoffAt;
   }
 
   /** Seconds before expiry at which a token of this lifetime is refreshed, clamped to the lifetime. */

@@ -446,3 +446,122 @@ describe('wake-ups', () => {
     client.destroy();
   });
 });
+
+describe('network back', () => {
+  it('offline across the refresh point: a refresh when it returns; across the cutoff: an "expired" fetch; an idle key: nothing', async () => {
+    const { client, network, seen } = setup();
+    await client.getToken();
+    network.set(false);
+    await vi.advanceTimersByTimeAsync(45_000);
+    await client.getToken();
+    network.set(true);
+    expect(seen().at(-1)).toBe('fetch-start:refresh');
+    await vi.advanceTimersByTimeAsync(0);
+    await client.getToken();
+    network.set(false);
+    await vi.advanceTimersByTimeAsync(57_000);
+    await client.getToken().catch(() => undefined);
+    network.set(true);
+    expect(seen().at(-1)).toBe('fetch-start:expired');
+    await vi.advanceTimersByTimeAsync(0);
+    network.set(false);
+    await vi.advanceTimersByTimeAsync(100_000);
+    const before = seen().length;
+    network.set(true);
+    expect(seen().slice(before).filter((type) => type.startsWith('fetch-start'))).toEqual([]);
+    client.destroy();
+  });
+
+  it('the hit path stays open through unrelated full clock readings (a snapshot)', async () => {
+    const monotonic = vi.fn(() => Date.now());
+    const { client } = setup({ clock: { now: () => Date.now(), monotonic } });
+    await client.getToken();
+    await client.getToken();
+    client.snapshot();
+    client.snapshot();
+    monotonic.mockClear();
+    await client.getToken();
+    await client.getToken();
+    expect(monotonic).not.toHaveBeenCalled();
+    client.destroy();
+  });
+});
+
+describe('reads catch up what held-back timers missed', () => {
+  const heldBack = { setTimeout: () => ({}), clearTimeout: () => undefined };
+
+  it('past the refresh point a read starts the refresh; past the cutoff, an "expired" fetch', async () => {
+    const { client, seen } = setup({ timers: heldBack });
+    await client.getToken();
+    vi.setSystemTime(Date.now() + 44_000);
+    await client.getToken();
+    expect(seen()).toContain('fetch-start:refresh');
+    await Promise.resolve();
+    vi.setSystemTime(Date.now() + 58_000);
+    await client.getToken();
+    expect(seen()).toContain('fetch-start:expired');
+    client.destroy();
+  });
+});
+
+describe('server-given waits and the network', () => {
+  it('a Retry-After HTTP-date is read on the server’s clock, not this device’s (10 minutes fast)', async () => {
+    const skew = 600_000;
+    const requests: number[] = [];
+    const fetchToken = vi.fn(async () => {
+      requests.push(Date.now());
+      if (requests.length === 1) return { token: freshJwt(60), serverTime: Date.now() };
+      const retryAt = new Date(Date.now() + 20_000).toUTCString();
+      throw Object.assign(new Error('busy'), { status: 503, headers: new Headers({ 'retry-after': retryAt }) });
+    });
+    const { client } = setup({ fetchToken, clock: { now: () => Date.now() + skew, monotonic: () => Date.now() }, foregroundRetryBudget: 60_000 });
+    await client.getToken();
+    void client.getToken({ skipCache: true }).catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(30_000);
+    // The retry waits for the server's date (20 s on), neither at once (read on the fast device
+    // clock, the date is long past) nor 10 minutes.
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect((requests[2] as number) - (requests[1] as number)).toBeGreaterThanOrEqual(19_000);
+    client.destroy();
+  });
+
+  it('where the network is observable, a second caller after a failed first one still gets its retries', async () => {
+    const fetchToken = vi.fn(async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    });
+    const { client } = setup({ fetchToken, foregroundRetryBudget: 3_000 });
+    void client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const first = fetchToken.mock.calls.length;
+    expect(first).toBeGreaterThan(1);
+    void client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fetchToken.mock.calls.length - first).toBeGreaterThan(1);
+    client.destroy();
+  });
+
+  it('a delivery already past its own refresh point does not answer a read waiting for the lock: it fetches', async () => {
+    let host!: import('./types').CoordinatorHost;
+    let letGo!: () => void;
+    const coordinator: Coordinator = {
+      connect(h) {
+        host = h;
+        return {
+          acquire: () => new Promise((resolve) => (letGo = () => resolve(() => undefined))),
+          publish: () => undefined,
+          invalidate: () => undefined,
+          close: () => undefined,
+        };
+      },
+    };
+    const { client, source } = setup({ coordinator });
+    const read = client.getToken();
+    await vi.advanceTimersByTimeAsync(0);
+    // Issued 50 s ago: 10 s left, servable, but past its refresh point (43 s).
+    expect(host.offer({}, freshJwt(60, { n: 800 }, Date.now() - 50_000))).toBe(true);
+    letGo();
+    await read;
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    client.destroy();
+  });
+});

@@ -247,7 +247,8 @@ class TokenClientImpl implements TokenClient {
     entry.lastReadAt = this.#clock.lastLocal;
     entry.lastReadWall = this.#clock.wall();
     const skipCache = options?.skipCache === true;
-    if (!skipCache && now < entry.cutoffAt && entry.token !== undefined) {
+    // The cutoff is 0 until a token is held.
+    if (!skipCache && now < entry.cutoffAt) {
       // Normally the scheduler got here first; a late timer (sleep, throttled tab) is caught up by
       // reads. Offline, the `online` event catches up instead of a flight that ends at once.
       if (now >= entry.refreshAt) {
@@ -255,7 +256,7 @@ class TokenClientImpl implements TokenClient {
       } else {
         this.#openHitPath(entry);
       }
-      return Promise.resolve(entry.token);
+      return Promise.resolve(entry.token as string);
     }
     if (!this.#network.isOnline()) {
       // Keys first read offline are still dropped once idle.

@@ -114,6 +114,53 @@ describe('ServerClock: the bounds, exactly', () => {
     expect(l.clock.now()).toBe(T);
   });
 
+  it('bounds that touch at their other end agree too', () => {
+    const l = local();
+    l.clock.learn({ time: T, resolution: 1, sentAt: l.mono, receivedAt: l.mono });
+    // [T + 1, T + 2] touches [T, T + 1] at T + 1.
+    expect(l.clock.learn({ time: T + 1, resolution: 1, sentAt: l.mono, receivedAt: l.mono })).toBe(true);
+    expect(l.clock.earliest()).toBe(T + 1);
+    expect(l.clock.now()).toBe(T + 1);
+  });
+
+  it('wallAt: the wall-clock time at which the late end reaches a server time, at 100 ppm', () => {
+    const l = local();
+    l.clock.learn({ time: T, resolution: 1, sentAt: l.mono, receivedAt: l.mono });
+    const wall = l.clock.wall();
+    const late = l.clock.now();
+    expect(l.clock.wallAt(late + 1_000_000)).toBe(wall + 1_000_000 / (1 + D));
+    expect(l.clock.wallAt(late - 1_000)).toBe(wall - 1_000 / (1 + D));
+  });
+
+  it('generation: moves on each learned sample, each wall reading below the last, each growth of the wall clock’s lag', () => {
+    const l = local();
+    const g0 = l.clock.generation;
+    l.clock.learn({ time: T, resolution: 1000, sentAt: l.mono, receivedAt: l.mono });
+    const g1 = l.clock.generation;
+    expect(g1).not.toBe(g0);
+    l.pass(1_000);
+    l.clock.now();
+    expect(l.clock.generation).toBe(g1);
+    l.stepWall(-5);
+    l.clock.wall();
+    const g2 = l.clock.generation;
+    expect(g2).not.toBe(g1);
+    // Lag: the wall clock fell 5 ms behind, which wall() saw; now() sees the lag itself.
+    l.pass(100);
+    l.clock.now();
+    const g3 = l.clock.generation;
+    expect(g3).not.toBe(g2);
+    // Up to 1 ms of further lag is tolerated (clocks read a moment apart); 2 ms is not.
+    l.pass(10);
+    l.stepWall(-1);
+    l.clock.now();
+    expect(l.clock.generation).toBe(g3);
+    l.pass(10);
+    l.stepWall(-2);
+    l.clock.now();
+    expect(l.clock.generation).not.toBe(g3);
+  });
+
   describe('a clock step: one outlier is set aside, a second that agrees with it (allowing drift) starts over', () => {
     // Bounds [T, T + 1 s]; 10 s later an answer a minute ahead; 1 000 s after that the second.
     function stepped() {

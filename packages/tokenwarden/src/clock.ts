@@ -84,7 +84,7 @@ export class ServerClock {
     // late end runs ahead of what `wallAt()` promised, so its answers are withdrawn.
     if (monoElapsed - wallElapsed > this.#lag + LAG_TOLERANCE) {
       this.#lag = monoElapsed - wallElapsed;
-      this.#generation++;
+      this.#withdraw();
     }
     // Stryker disable next-line EqualityOperator: on equal elapsed times both branches are the same number
     const elapsed = wallElapsed > monoElapsed ? wallElapsed : monoElapsed;
@@ -98,9 +98,15 @@ export class ServerClock {
    */
   wall(): number {
     const wall = this.#clock.now();
-    if (wall < this.#lastWall) this.#generation++;
+    if (wall < this.#lastWall) this.#withdraw();
     this.#lastWall = wall;
     return wall;
+  }
+
+  /** Every `wallAt()` answer given so far may no longer hold. */
+  #withdraw(): void {
+    // Stryker disable next-line UpdateOperator: a generation that only ever goes down is as good as one that only goes up: answers are matched by equality
+    this.#generation++;
   }
 
   /**
@@ -223,7 +229,7 @@ export class ServerClock {
     this.#anchorWall = this.wall();
     this.#anchorMono = this.#clock.monotonic?.();
     this.#lag = 0;
-    this.#generation++;
+    this.#withdraw();
     return true;
   }
 }
