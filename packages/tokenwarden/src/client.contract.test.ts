@@ -496,7 +496,7 @@ describe('reads catch up what held-back timers missed', () => {
     vi.setSystemTime(Date.now() + 44_000);
     await client.getToken();
     expect(seen()).toContain('fetch-start:refresh');
-    await Promise.resolve();
+    await vi.advanceTimersByTimeAsync(0);
     vi.setSystemTime(Date.now() + 58_000);
     await client.getToken();
     expect(seen()).toContain('fetch-start:expired');
