@@ -1,7 +1,7 @@
 import { InvalidTokenError } from './errors';
 import type { TokenClaims } from './types';
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BASE64URL = /^[\w-]+$/;
 
 function decodeSegment(segment: string): string {
   const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');

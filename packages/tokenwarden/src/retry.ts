@@ -76,7 +76,17 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 
 /** Statuses that mean "this session has no token to give" rather than "try again". */
 const SIGNED_OUT_STATUSES = new Set([401, 403, 404, 422]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Error codes of a transport failure: Node's socket errors and undici's. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Our own per-attempt timeout, used as the abort reason so it can be told apart from `clear()`. */
 export class AttemptTimeout extends Error {
@@ -132,7 +142,7 @@ export function serverDelayOf(error: TokenFetchError, serverNow: number): number
  * Runtimes whose `fetch` rejects a transport failure with a plain `Error` rather than the
  * `TypeError` of browsers, Node, Deno and Bun: Cloudflare workerd ("Network connection lost.").
  */
-const NETWORK_MESSAGES = /^(network connection lost|network error)\.?$/i;
+const NETWORK_MESSAGES = /^(network error|network connection lost)\.?$/i;
 
 function hasNetworkCode(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
