@@ -217,8 +217,9 @@ class TokenClientImpl implements TokenClient {
     // unusual (a forced read, an argument to check, a deadline to recompute) takes the full path.
     let entry: Entry | undefined;
     if (options === undefined) entry = this.#cache.defaultEntry;
-    else if (typeof options === 'object' && options !== null && (options.skipCache === undefined || options.skipCache === false) && !Array.isArray(options)) {
-      entry = this.#cache.find(options.template, options.organizationId, options.audience);
+    else if (typeof options === 'object' && options !== null) {
+      const skipCache = options.skipCache;
+      if ((skipCache === undefined || skipCache === false) && !Array.isArray(options)) entry = this.#cache.find(options.template, options.organizationId, options.audience);
     }
     if (entry !== undefined) {
       const wall = this.#clock.wall();
