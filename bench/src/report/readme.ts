@@ -5,7 +5,8 @@ import type { Cell, Row } from '../results';
 export const README_ROWS: ReadonlyArray<{ id: string; label: string }> = [
   { id: 'cache-hit', label: 'cache-hit call (× Promise.resolve)' },
   { id: 'hit-floor-default', label: 'cache hit, default key (× physical floor)' },
-  { id: 'hit-floor-keyed', label: 'cache hit, template + organization + audience (× floor)' },
+  { id: 'hit-floor-keyed', label: 'cache hit, template + organization + audience, fresh object (× floor)' },
+  { id: 'hit-floor-keyed-reused', label: 'the same, one options object reused (× floor)' },
   { id: 'cold-10000', label: 'requests, 10 000 concurrent cold calls' },
   { id: 'offline-none', label: 'offline, no valid token (× one failed request)' },
   { id: 'reconnect', label: 'network back → fresh token (× its round trip)' },
