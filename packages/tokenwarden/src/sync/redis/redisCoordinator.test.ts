@@ -575,16 +575,19 @@ describe.each(DRIVERS)('with $name', (current) => {
       const evals = vi.spyOn(redis, 'eval');
       const a = createInstance('a', redis, ns);
       instances.push(a);
+      // Each script's text goes to Redis once (the epoch read that follows the subscription may come
+      // at any point here, but also only once); after that only SHAs, until Redis forgets them.
+      const texts = () => evals.mock.calls.map((call) => call[0]);
       await a.client.getToken({ template: 'one' });
       await storedToken(ns, { template: 'one' });
-      const afterFirst = evals.mock.calls.length;
       await a.client.getToken({ template: 'two' });
       await storedToken(ns, { template: 'two' });
-      expect(evals.mock.calls.length).toBe(afterFirst);
+      expect(texts().length).toBeGreaterThan(0);
+      expect(new Set(texts()).size).toBe(texts().length);
       await admin.script('FLUSH');
       await a.client.getToken({ template: 'three' });
       await storedToken(ns, { template: 'three' });
-      expect(evals.mock.calls.length).toBeGreaterThan(afterFirst);
+      expect(new Set(texts()).size).toBeLessThan(texts().length);
     });
   });
 
