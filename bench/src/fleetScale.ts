@@ -109,6 +109,7 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     ...(clusterNodes ? { clusterNodes } : {}),
     measureHeap: true,
     reportTimeout: 120_000,
+    readyTimeout: 300_000,
     ...(options.stall ? { stall: options.stall } : {}),
     ...(target === 'down' ? { redisDown: true } : {}),
   });
