@@ -9,7 +9,7 @@
  *
  * Then the scale table (`fleetScale.ts`): 1 / 4 / 8 instances x 1 000 / 10 000 / 100 000 keys on one
  * Redis, on a Redis Cluster and with Redis down (`--quick`: 1 and 4 instances x 1 000 and 10 000
- * keys, one Redis and down), written with its chart to bench/SCALE.md and bench/SCALE.svg.
+ * keys, one Redis and down), written to bench/SCALE.md with its chart in docs/fleet-scale.svg.
  *
  * `runFleetBench()` returns rows in the shape of `results.ts` for `main.ts` to add to its table.
  */
@@ -138,11 +138,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const table = formatScaleTable(scaled, scale);
     process.stdout.write(`\n${table}\n`);
     if (!args.includes('--no-write')) {
-      // The table and its chart side by side (the Redis README quotes them).
-      const out = fileURLToPath(new URL('../SCALE', import.meta.url));
-      writeFileSync(`${out}.md`, `${table}\n`);
-      writeFileSync(`${out}.svg`, renderScaleSvg(scaled, `${scale.ttl} s tokens, ${scale.cycles} measured cycle(s)`));
-      process.stderr.write('wrote bench/SCALE.md and bench/SCALE.svg\n');
+      // The table and its chart, as main.ts writes the peer table and docs/bench.svg (the Redis README quotes them).
+      writeFileSync(fileURLToPath(new URL('../SCALE.md', import.meta.url)), `${table}\n`);
+      writeFileSync(fileURLToPath(new URL('../../docs/fleet-scale.svg', import.meta.url)), renderScaleSvg(scaled, `${scale.ttl} s tokens, ${scale.cycles} measured cycle(s)`));
+      process.stderr.write('wrote bench/SCALE.md and docs/fleet-scale.svg\n');
     }
   }
 }
