@@ -182,10 +182,10 @@ async function run(config: FleetWorkerConfig): Promise<void> {
       }
     } catch (error) {
       counters.failures++;
-      // FLEET_DEBUG=1 names the failures (type and code only, never a token).
+      // FLEET_DEBUG=1 names the failures (type, code, the library's message and the cause's type; never a token).
       if (process.env.FLEET_DEBUG && counters.failures <= 5) {
-        const { name, code } = error as { name?: string; code?: string };
-        console.log(`instance ${config.index}: getToken failed: ${name} ${code ?? ''}`);
+        const { name, code, message, cause } = error as { name?: string; code?: string; message?: string; cause?: { name?: string } };
+        console.log(`instance ${config.index}: getToken failed: ${name} ${code ?? ''}: ${message ?? ''} (cause: ${cause?.name ?? 'none'})`);
       }
     }
     const took = performance.now() - started;
