@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freshJwt, makeJwt } from '../../../test/helpers';
@@ -6,6 +7,7 @@ import { type Instance, connectRedis, countClaims, createInstance, manualTimers,
 import { type RedisServer, startRedisServer } from '../../../test/redis/redisServer';
 import type { CoordinatorHost, SharedToken, TokenEvent, TokenRecord } from '../../types';
 import { redisCoordinator } from './redisCoordinator';
+import type { RedisSubscriberConnection } from './redisClient';
 import { redisNames } from './redisNames';
 import { CLAIM, INVALIDATE, PUBLISH, RELEASE, scriptSha } from './scripts';
 
@@ -281,7 +283,6 @@ describe.each(DRIVERS)('with $name', (current) => {
         await vi.waitFor(() => expect(timers.pending).toBeGreaterThanOrEqual(400), { interval: 1 });
         // With random() = 1 every key waits its whole spread: key i waits max(10, (i + 1) x 0.5) ms.
         timers.advance(10);
-        await new Promise((resolve) => setTimeout(resolve, 50));
         const afterRefreshSpread = started;
         timers.advance(250);
         await vi.waitFor(() => expect(started).toBe(400), { interval: 5 });
@@ -431,6 +432,34 @@ describe.each(DRIVERS)('with $name', (current) => {
         link.publish({}, recordOf(freshJwt(60, { n: 'old-session' })));
         await vi.waitFor(() => expect(host.signOuts).toBe(1), { interval: 5 });
         expect(await admin.exists(names.token({}))).toBe(0);
+      } finally {
+        link.close();
+      }
+    });
+
+    it('a sign-out announced while the pub/sub connection was down is applied once it is back, without a claim', async () => {
+      const ns = freshNamespace();
+      const names = redisNames('', ns);
+      const host = recordingHost();
+      const redis = await redisFor();
+      // Scripts go to the real server; the pub/sub connection is one the test drops and restores
+      // (a real one resubscribes on its own, too fast to sign out in between).
+      const subscriber = new EventEmitter() as EventEmitter & RedisSubscriberConnection;
+      Object.assign(subscriber, {
+        subscribe: async () => 1,
+        unsubscribe: async () => 0,
+        quit: async () => 'OK',
+        disconnect: () => undefined,
+      });
+      const link = redisCoordinator({ redis: { eval: redis.eval.bind(redis), evalsha: redis.evalsha.bind(redis), duplicate: () => subscriber }, namespace: ns }).connect(host);
+      try {
+        (await link.acquire({}, new AbortController().signal))();
+        subscriber.emit('close');
+        // Another instance signs out meanwhile; its announcement cannot reach this one.
+        await admin.incr(names.epoch);
+        expect(host.signOuts).toBe(0);
+        subscriber.emit('ready');
+        await vi.waitFor(() => expect(host.signOuts).toBe(1), { timeout: 2_000, interval: 5 });
       } finally {
         link.close();
       }
