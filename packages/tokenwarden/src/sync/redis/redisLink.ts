@@ -528,8 +528,9 @@ export class RedisLink implements CoordinatorLink {
       .then(() => this.#call('subscribe', EPOCH, [names.epoch], [this.#epoch ?? '']))
       .then(
         (current) => {
+          if (this.#closed) return;
           this.#health.succeeded();
-          if (typeof current === 'number' && !this.#closed) this.#syncEpoch(current, false);
+          if (typeof current === 'number') this.#syncEpoch(current, false);
         },
         (error: unknown) => {
           if (this.#closed) return;
