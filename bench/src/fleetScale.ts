@@ -123,8 +123,12 @@ async function runOne(target: Target, instances: number, keys: number, options: 
       // refresh burst lies one cycle later, so from here plus half a cycle a window of whole cycles
       // holds one burst per cycle, as long as that first round took less than half a cycle.
       const readyAt = performance.now();
-      if (readyAt - startedAt > cycleMs / 2) throw new Error(`the first round of reads took ${Math.round(readyAt - startedAt)} ms, over half a cycle: use --settle=1`);
-      await pause(cycleMs / 2);
+      if (readyAt - startedAt <= cycleMs / 2) await pause(cycleMs / 2);
+      else {
+        // The first round took too long for that: find the next burst instead.
+        options.log(`scale: the first round of reads took ${Math.round(readyAt - startedAt)} ms, over half a cycle: aligning on the next burst`);
+        await fleet.alignToMidCycle();
+      }
     }
     const start: FleetSample = await fleet.sample();
     await pause(options.cycles * cycleMs);
