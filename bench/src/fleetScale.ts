@@ -22,8 +22,9 @@
  *       [--out=bench/SCALE.md]
  *
  * `--out` writes the table there and the chart next to it (same name, `.svg`). `--settle=0` measures
- * from half a cycle after the cold start instead of after one settling cycle and a detected burst
- * (1.5 cycles per row instead of about 2.5: for long tokens). `--stall=2000:1500` blocks every
+ * one cycle around the first refresh burst after the cold start instead of settling one cycle and
+ * aligning on a detected burst (about 1.5 cycles per row instead of 2.5: for long tokens; it
+ * settles anyway when the cold start took too long for that). `--stall=2000:1500` blocks every
  * instance's event loop for 1 500 ms every 2 000 ms (a CPU-starved host, reproduced cheaply).
  *
  * Big runs take minutes each (settle + measured cycles); they belong here, not in `npm test`.
@@ -113,20 +114,27 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     ...(options.stall ? { stall: options.stall } : {}),
     ...(target === 'down' ? { redisDown: true } : {}),
   });
+  options.log(`scale: every instance read every key once (cold start) after ${Math.round(performance.now() - startedAt)} ms`);
   try {
     const settle = options.settle ?? 1;
     if (settle > 0) {
       await pause(settle * cycleMs);
       await fleet.alignToMidCycle();
     } else {
-      // Every key was first fetched between the start and now (the first round of reads): its first
-      // refresh burst lies one cycle later, so from here plus half a cycle a window of whole cycles
-      // holds one burst per cycle, as long as that first round took less than half a cycle.
+      // Every key was first fetched between the start and now (the first round of reads), so its
+      // first refresh falls in [start + cycle, now + cycle + spread], and the second burst begins
+      // at start + 2 cycles at the earliest. A one-cycle window from now + x holds exactly that first
+      // burst when spread <= x <= cycle - first round: take the middle (at most half a cycle).
       const readyAt = performance.now();
-      if (readyAt - startedAt <= cycleMs / 2) await pause(cycleMs / 2);
-      else {
-        // The first round took too long for that: find the next burst instead.
-        options.log(`scale: the first round of reads took ${Math.round(readyAt - startedAt)} ms, over half a cycle: aligning on the next burst`);
+      const firstRound = readyAt - startedAt;
+      // A refresh waits up to a quarter of its token's servable time after its refresh point (paced
+      // waves), plus its claim and fetch.
+      const spread = (options.ttl * 1000 - cycleMs - 2_000) / 4 + 1_000;
+      if (spread <= cycleMs - firstRound) {
+        await pause(Math.min(cycleMs / 2, (spread + cycleMs - firstRound) / 2));
+      } else {
+        options.log(`scale: the first round of reads took ${Math.round(firstRound)} ms, too long for a window before the second burst: settling one cycle`);
+        await pause(Math.max(0, startedAt + cycleMs - performance.now()));
         await fleet.alignToMidCycle();
       }
     }
@@ -215,7 +223,7 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 const TARGET_NAMES: Record<Target, string> = { redis: 'one server', cluster: 'cluster (3+3)', down: 'Redis down' };
 
 export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles' | 'settle' | 'stall'>): string {
-  const settled = (options.settle ?? 1) > 0 ? 'after one settling cycle' : 'from half a cycle after the cold start';
+  const settled = (options.settle ?? 1) > 0 ? 'after one settling cycle' : 'around the first refresh burst after the cold start';
   const stalled = options.stall ? `; every instance's event loop blocked ${options.stall.for} ms every ${options.stall.every} ms` : '';
   const lines = [
     `fleet scale: ${options.ttl} s tokens, ${options.cycles} measured refresh cycle(s) ${settled}${stalled}; latencies are histogram bucket bounds; "Redis down": the same fleet with Redis unreachable (scripts attempted)`,
