@@ -5,17 +5,19 @@
  * mints 10 s JWTs locally and counts requests. Ideal: 1 whatever the fleet size; without a
  * coordinator it would equal the number of instances.
  *
- *   node --import tsx bench/src/fleet.ts [--quick] [--seconds=30] [--keys=1000] [--instances=1,4,8] [--no-scale]
+ *   node --import tsx bench/src/fleet.ts [--quick] [--seconds=30] [--keys=1000] [--instances=1,4,8] [--no-scale] [--no-write]
  *
  * Then the scale table (`fleetScale.ts`): 1 / 4 / 8 instances x 1 000 / 10 000 / 100 000 keys on one
- * Redis and on a Redis Cluster (`--quick`: 1 and 4 instances x 1 000 and 10 000 keys, one Redis).
+ * Redis, on a Redis Cluster and with Redis down (`--quick`: 1 and 4 instances x 1 000 and 10 000
+ * keys, one Redis and down), written to bench/SCALE.md with its chart in docs/fleet-scale.svg.
  *
  * `runFleetBench()` returns rows in the shape of `results.ts` for `main.ts` to add to its table.
  */
-import { pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Fleet, requestsPerKeyPerCycle, startFleet, subtractCounters } from '../../packages/tokenwarden/test/redis/fleet';
 import { startRedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
-import { formatScaleTable, runScaleBench } from './fleetScale';
+import { formatScaleTable, renderScaleSvg, runScaleBench } from './fleetScale';
 import { type Row, measured } from './results';
 
 export interface FleetBenchOptions {
@@ -128,11 +130,18 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const scale = {
       instances: quick ? [1, 4] : [1, 4, 8],
       keys: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000],
-      targets: quick ? (['redis'] as const) : (['redis', 'cluster'] as const),
+      targets: quick ? (['redis', 'down'] as const) : (['redis', 'cluster', 'down'] as const),
       ttl: 30,
       cycles: 1,
     };
     const scaled = await runScaleBench({ ...scale, targets: [...scale.targets], log: (message) => process.stderr.write(`${message}\n`) });
-    process.stdout.write(`\n${formatScaleTable(scaled, scale)}\n`);
+    const table = formatScaleTable(scaled, scale);
+    process.stdout.write(`\n${table}\n`);
+    if (!args.includes('--no-write')) {
+      // The table and its chart, as main.ts writes the peer table and docs/bench.svg (the Redis README quotes them).
+      writeFileSync(fileURLToPath(new URL('../SCALE.md', import.meta.url)), `${table}\n`);
+      writeFileSync(fileURLToPath(new URL('../../docs/fleet-scale.svg', import.meta.url)), renderScaleSvg(scaled, `${scale.ttl} s tokens, ${scale.cycles} measured cycle(s)`));
+      process.stderr.write('wrote bench/SCALE.md and docs/fleet-scale.svg\n');
+    }
   }
 }

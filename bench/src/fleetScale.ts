@@ -9,10 +9,23 @@
  * - Redis commands (scripts) per key per cycle per instance;
  * - p99 `getToken()` during the window (it contains one refresh wave per cycle), as a ratio to the
  *   median cache hit of the same run and to one Redis round trip (PING, median);
- * - live heap per key per instance (after GC, minus the heap before the keys were read).
+ * - live heap per key per instance (after GC, minus the heap before the keys were read);
+ * - reads that found their token past its cutoff (its refresh came late: the read waited for a
+ *   fetch), and reads that resolved with a token below its cutoff by the token source's clock at
+ *   the moment they resolved (the engine promises none).
+ *
+ * Target `down` is the same fleet with Redis unreachable (a closed loopback port): every instance
+ * fetches alone, which is what the coordinated figures are to be read against.
  *
  *   node --import tsx bench/src/fleetScale.ts [--instances=1,4,8] [--keys=1000,10000,100000]
- *       [--targets=redis,cluster] [--ttl=30] [--cycles=1] [--out=bench/SCALE.md]
+ *       [--targets=redis,cluster,down] [--ttl=30] [--cycles=1] [--settle=1] [--stall=EVERY:FOR]
+ *       [--out=bench/SCALE.md]
+ *
+ * `--out` writes the table there and the chart next to it (same name, `.svg`). `--settle=0` measures
+ * one cycle around the first refresh burst after the cold start instead of settling one cycle and
+ * aligning on a detected burst (about 1.5 cycles per row instead of 2.5: for long tokens; it
+ * settles anyway when the cold start took too long for that). `--stall=2000:1500` blocks every
+ * instance's event loop for 1 500 ms every 2 000 ms (a CPU-starved host, reproduced cheaply).
  *
  * Big runs take minutes each (settle + measured cycles); they belong here, not in `npm test`.
  */
@@ -22,9 +35,11 @@ import { Cluster, Redis } from 'ioredis';
 import { defaultRefreshMargin } from '../../packages/tokenwarden/src/timing';
 import { type FleetSample, percentile, requestsPerKeyPerCycle, startFleet, subtractCounters } from '../../packages/tokenwarden/test/redis/fleet';
 import { startRedisCluster } from '../../packages/tokenwarden/test/redis/redisCluster';
-import { startRedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
+import { freePort, startRedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
+import { heapPerKey, renderScaleSvg } from './report/scaleSvg';
 
-export type Target = 'redis' | 'cluster';
+/** One redis-server, the 6-node cluster, or no Redis at all (unreachable: every instance alone). */
+export type Target = 'redis' | 'cluster' | 'down';
 
 export interface ScaleOptions {
   instances: number[];
@@ -34,6 +49,10 @@ export interface ScaleOptions {
   ttl: number;
   /** Measured refresh cycles per configuration. */
   cycles: number;
+  /** Settling cycles before the measured ones (0: measure from half a cycle after the cold start). @default 1 */
+  settle?: number;
+  /** Starve every instance's event loop: blocked for `for` ms every `every` ms. */
+  stall?: { every: number; for: number };
   log: (message: string) => void;
 }
 
@@ -50,6 +69,9 @@ export interface ScaleResult {
   heapBytesPerInstance: number;
   reads: number;
   failedReads: number;
+  /** Reads that found their key's token past its cutoff: its refresh came late, the read waited for a fetch. */
+  staleReads: number;
+  /** Reads that resolved with a token at or below its cutoff by the token source's clock, at resolution. */
   belowCutoff: number;
 }
 
@@ -73,6 +95,7 @@ function readInterval(keys: number): number {
 
 async function runOne(target: Target, instances: number, keys: number, options: ScaleOptions, redisPort: number, clusterNodes?: { host: string; port: number }[]): Promise<ScaleResult> {
   const cycleMs = (options.ttl - defaultRefreshMargin(options.ttl)) * 1000;
+  const startedAt = performance.now();
   const fleet = await startFleet({
     instances,
     keys,
@@ -87,10 +110,34 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     ...(clusterNodes ? { clusterNodes } : {}),
     measureHeap: true,
     reportTimeout: 120_000,
+    readyTimeout: 300_000,
+    ...(options.stall ? { stall: options.stall } : {}),
+    ...(target === 'down' ? { redisDown: true } : {}),
   });
+  options.log(`scale: every instance read every key once (cold start) after ${Math.round(performance.now() - startedAt)} ms`);
   try {
-    await pause(cycleMs);
-    await fleet.alignToMidCycle();
+    const settle = options.settle ?? 1;
+    if (settle > 0) {
+      await pause(settle * cycleMs);
+      await fleet.alignToMidCycle();
+    } else {
+      // Every key was first fetched between the start and now (the first round of reads), so its
+      // first refresh falls in [start + cycle, now + cycle + spread], and the second burst begins
+      // at start + 2 cycles at the earliest. A one-cycle window from now + x holds exactly that first
+      // burst when spread <= x <= cycle - first round: take the middle (at most half a cycle).
+      const readyAt = performance.now();
+      const firstRound = readyAt - startedAt;
+      // A refresh waits up to a quarter of its token's servable time after its refresh point (paced
+      // waves), plus its claim and fetch.
+      const spread = (options.ttl * 1000 - cycleMs - 2_000) / 4 + 1_000;
+      if (spread <= cycleMs - firstRound) {
+        await pause(Math.min(cycleMs / 2, (spread + cycleMs - firstRound) / 2));
+      } else {
+        options.log(`scale: the first round of reads took ${Math.round(firstRound)} ms, too long for a window before the second burst: settling one cycle`);
+        await pause(Math.max(0, startedAt + cycleMs - performance.now()));
+        await fleet.alignToMidCycle();
+      }
+    }
     const start: FleetSample = await fleet.sample();
     await pause(options.cycles * cycleMs);
     const end = await fleet.sample();
@@ -109,7 +156,8 @@ async function runOne(target: Target, instances: number, keys: number, options: 
       heapBytesPerInstance: end.total.heapUsed / instances,
       reads: window.reads,
       failedReads: window.failures,
-      belowCutoff: window.gaps,
+      staleReads: window.gaps,
+      belowCutoff: window.serverGaps,
     };
   } finally {
     await fleet.stop();
@@ -136,6 +184,18 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult[
         probe.disconnect();
         await server.dispose();
       }
+    } else if (target === 'down') {
+      // A loopback port nobody listens on: connections are refused, every Redis call fails.
+      const port = await freePort();
+      for (const keys of options.keys) {
+        for (const instances of options.instances) {
+          options.log(`scale: Redis down, ${instances} instance(s), ${keys} keys`);
+          const result = await runOne(target, instances, keys, options, port);
+          result.redisRoundTripMs = Number.NaN;
+          results.push(result);
+          options.log(JSON.stringify(result));
+        }
+      }
     } else {
       const cluster = await startRedisCluster();
       const probe = new Cluster(cluster.startupNodes);
@@ -160,33 +220,35 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult[
 
 const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
-export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles'>): string {
+const TARGET_NAMES: Record<Target, string> = { redis: 'one server', cluster: 'cluster (3+3)', down: 'Redis down' };
+
+export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles' | 'settle' | 'stall'>): string {
+  const settled = (options.settle ?? 1) > 0 ? 'after one settling cycle' : 'around the first refresh burst after the cold start';
+  const stalled = options.stall ? `; every instance's event loop blocked ${options.stall.for} ms every ${options.stall.every} ms` : '';
   const lines = [
-    `fleet scale: ${options.ttl} s tokens, ${options.cycles} measured refresh cycle(s) after one settling cycle; latencies are histogram bucket bounds`,
+    `fleet scale: ${options.ttl} s tokens, ${options.cycles} measured refresh cycle(s) ${settled}${stalled}; latencies are histogram bucket bounds; "Redis down": the same fleet with Redis unreachable (scripts attempted)`,
     '',
-    '| Redis | instances | keys | requests / key / cycle | Redis scripts / key / cycle / instance | p99 getToken ÷ median cache hit | p99 getToken ÷ Redis round trip | heap / key / instance | reads | failed | below cutoff |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Redis | instances | keys | requests / key / cycle | Redis scripts / key / cycle / instance | p99 getToken ÷ median cache hit | p99 getToken ÷ Redis round trip | heap / key / instance | reads | failed | reads that waited for a late refresh | served below cutoff |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  // Memory per key is the slope between two key counts of the same fleet (the process's fixed part cancels out).
   const perKey = (result: ScaleResult): string => {
-    const smaller = results
-      .filter((other) => other.target === result.target && other.instances === result.instances && other.keys < result.keys)
-      .sort((a, b) => b.keys - a.keys)[0];
-    if (!smaller) return 'base';
-    return `${Math.round((result.heapBytesPerInstance - smaller.heapBytesPerInstance) / (result.keys - smaller.keys))} B`;
+    const slope = heapPerKey(results, result);
+    return slope === undefined ? 'base' : `${Math.round(slope)} B`;
   };
   for (const result of results) {
+    const roundTrip = Number.isFinite(result.redisRoundTripMs) ? `${fixed(result.p99Ms / result.redisRoundTripMs, 1)}×` : 'n/a';
     lines.push(
-      `| ${result.target === 'redis' ? 'one server' : 'cluster (3+3)'} | ${result.instances} | ${result.keys.toLocaleString('en-US')} | ${fixed(
+      `| ${TARGET_NAMES[result.target]} | ${result.instances} | ${result.keys.toLocaleString('en-US')} | ${fixed(
         result.requestsPerKeyPerCycle,
-      )} | ${fixed(result.commandsPerKeyPerCyclePerInstance)} | ${fixed(result.p99Ms / result.cacheHitMs, 0)}× | ${fixed(
-        result.p99Ms / result.redisRoundTripMs,
-        1,
-      )}× | ${perKey(result)} | ${result.reads} | ${result.failedReads} | ${result.belowCutoff} |`,
+      )} | ${fixed(result.commandsPerKeyPerCyclePerInstance)} | ${fixed(result.p99Ms / result.cacheHitMs, 0)}× (${result.p99Ms} ms) | ${roundTrip} | ${perKey(
+        result,
+      )} | ${result.reads} | ${result.failedReads} | ${result.staleReads} | ${result.belowCutoff} |`,
     );
   }
   return lines.join('\n');
 }
+
+export { renderScaleSvg };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
@@ -195,14 +257,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const options: ScaleOptions = {
     instances: list('instances', '1,4,8').map(Number),
     keys: list('keys', '1000,10000,100000').map(Number),
-    targets: list('targets', 'redis,cluster') as Target[],
+    targets: list('targets', 'redis,cluster,down') as Target[],
     ttl: Number(option('ttl') ?? 30),
     cycles: Number(option('cycles') ?? 1),
+    settle: Number(option('settle') ?? 1),
     log: (message) => process.stderr.write(`${message}\n`),
   };
+  const stall = option('stall')?.split(':').map(Number);
+  if (stall) options.stall = { every: stall[0] as number, for: stall[1] as number };
   const results = await runScaleBench(options);
   const table = formatScaleTable(results, options);
   process.stdout.write(`${table}\n`);
   const out = option('out');
-  if (out) writeFileSync(out, `${table}\n`);
+  if (out) {
+    writeFileSync(out, `${table}\n`);
+    writeFileSync(out.replace(/\.md$/, '') + '.svg', renderScaleSvg(results, `${options.ttl} s tokens, ${options.cycles} measured cycle(s)`));
+  }
 }

@@ -17,6 +17,8 @@ export type FleetOptions = Omit<FleetWorkerConfig, 'index' | 'earlierBy'> & {
   instances: number;
   /** Longest wait for every instance's counters, ms (busy 100 000-key instances answer slowly). @default 15000 */
   reportTimeout?: number;
+  /** Longest wait for an instance to read every key once (a fleet's cold start of 100 000 keys is slow). @default 60000 */
+  readyTimeout?: number;
   /** Instance 0 refreshes this many ms before the others (so it holds the locks when it is killed). */
   crasherEarlierBy?: number;
 };
@@ -145,7 +147,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker: Worker = { index, child, alive: true, last: { ...EMPTY_COUNTERS }, ready: Promise.resolve() };
     worker.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fleet instance ${index} not ready within ${READY_TIMEOUT} ms`)), READY_TIMEOUT);
+      const readyTimeout = options.readyTimeout ?? READY_TIMEOUT;
+      const timer = setTimeout(() => reject(new Error(`fleet instance ${index} not ready within ${readyTimeout} ms`)), readyTimeout);
       child.on('message', (raw) => {
         const message = raw as WorkerMessage;
         if (message.type === 'ready') {
@@ -164,7 +167,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     });
     worker.ready.catch(() => undefined);
     const earlierBy = index === 0 ? options.crasherEarlierBy : undefined;
-    const { instances: _instances, crasherEarlierBy: _crasher, reportTimeout: _reportTimeout, ...shared } = options;
+    const { instances: _instances, crasherEarlierBy: _crasher, reportTimeout: _reportTimeout, readyTimeout: _readyTimeout, ...shared } = options;
     child.send({ type: 'start', config: { ...shared, index, ...(earlierBy === undefined ? {} : { earlierBy }) } } satisfies ParentMessage);
     workers.push(worker);
   }

@@ -25,6 +25,13 @@ export interface FleetWorkerConfig {
   serverSkew?: number;
   /** Collect garbage before each report, so `heapUsed` is live memory (needs --expose-gc). */
   measureHeap?: boolean;
+  /**
+   * Starve the event loop: every `every` ms, block it (a busy loop) for `for` ms, as a CPU-starved
+   * host does. Timers and I/O callbacks then run late.
+   */
+  stall?: { every: number; for: number };
+  /** Redis is unreachable (`redisPort` is closed): start without waiting for a connection. */
+  redisDown?: boolean;
 }
 
 export interface FleetCounters {
@@ -34,7 +41,11 @@ export interface FleetCounters {
   reads: number;
   /** `getToken()` calls that rejected or answered null. */
   failures: number;
-  /** Reads that found a key, served before, below its cutoff: a refresh that came too late. */
+  /**
+   * Reads that found their key's cached token (served before) no longer servable when the read
+   * began: its refresh came too late, so the read waited for a fetch. Counted before the read; no
+   * token is served here (see `serverGaps` for that).
+   */
   gaps: number;
   /** New tokens that arrived after the previous token of their key had passed its cutoff. */
   late: number;
@@ -48,7 +59,11 @@ export interface FleetCounters {
   commands: number;
   /** Heap in use (bytes) at the report, after a GC when the worker runs with --expose-gc. */
   heapUsed: number;
-  /** Tokens returned with less than `minValidity` left by the token server's clock (only with `serverSkew`). */
+  /**
+   * Reads that resolved with a token that had `minValidity` or less left by the token server's
+   * clock at the moment the read resolved (checked in the read's own continuation, before any
+   * other task runs): what the engine promises never happens.
+   */
   serverGaps: number;
 }
 

@@ -1,4 +1,4 @@
-import { Cluster, type ClusterOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type Instance, countClaims, createInstance, origin } from '../../../test/redis/instances';
@@ -84,8 +84,13 @@ async function hears(speaker: Instance<RedisClient>, listener: Instance<RedisCli
   await listener.client.getToken({ template: 'probe' });
   await vi.waitFor(
     async () => {
+      // The speaker's own token: its first forced read may adopt the listener's stored one, which
+      // the listener holds already (that would prove nothing about the subscription).
       const token = await speaker.client.getToken({ template: 'probe', skipCache: true });
-      expect(listener.client.peekToken({ template: 'probe' })).toBe(token);
+      expect(origin(token)).toMatch(new RegExp(`^${speaker.name}:`));
+      // Its announcement travels after the read resolved; a token no fresher than the listener's
+      // (minted in the same second) is not news to it, hence the next try.
+      await vi.waitFor(() => expect(listener.client.peekToken({ template: 'probe' })).toBe(token), { timeout: 1_500, interval: 10 });
     },
     { timeout: 10_000, interval: 50 },
   );
@@ -95,8 +100,73 @@ function freshNamespace(): string {
   return `cluster-${++namespaceSerial}`;
 }
 
-async function instance(name: string, namespace: string, options: Parameters<typeof createInstance>[3] = {}): Promise<Instance<RedisClient>> {
-  const client = await driver.connect();
+/**
+ * The same client, except that its pub/sub connection sends SUBSCRIBE / SSUBSCRIBE only once `gate`
+ * opens: a subscription confirmed late, as when a node or a busy client answers slowly.
+ */
+function subscribingAfter(redis: RedisClient, gate: Promise<void>): RedisClient {
+  return {
+    eval: (...args) => redis.eval(...args),
+    evalsha: (...args) => redis.evalsha(...args),
+    duplicate() {
+      const connection = redis.duplicate();
+      return new Proxy(connection, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property);
+          if (typeof value !== 'function') return value;
+          if (property === 'subscribe' || property === 'ssubscribe') {
+            return (...channels: string[]) => gate.then(() => (value as (...names: string[]) => Promise<unknown>).apply(target, channels));
+          }
+          return (value as (...args: unknown[]) => unknown).bind(target);
+        },
+      });
+    },
+  };
+}
+
+/**
+ * Listens to `channel` on every node that can deliver it (every node for classic pub/sub, the
+ * slot's master and replica for sharded): `heardEverywhere(match)` resolves once each of them
+ * delivered a message containing `match`, so no subscriber anywhere in the cluster can still get it.
+ */
+async function listenEverywhere(channel: string, sharded: boolean): Promise<{ heardEverywhere(match: string): Promise<void> }> {
+  const heard: string[][] = [];
+  for (const node of cluster.nodes) {
+    if (!node.running) continue;
+    const connection = new Redis({ host: '127.0.0.1', port: node.port, lazyConnect: true });
+    connection.on('error', () => undefined);
+    closers.push(() => connection.disconnect());
+    await connection.connect();
+    try {
+      if (sharded) {
+        // A replica delivers its shard's messages to readers; other shards' nodes answer MOVED.
+        await connection.readonly();
+        await connection.ssubscribe(channel);
+      } else {
+        await connection.subscribe(channel);
+      }
+    } catch {
+      connection.disconnect();
+      continue;
+    }
+    const messages: string[] = [];
+    connection.on(sharded ? 'smessage' : 'message', (_channel: string, message: string) => messages.push(message));
+    heard.push(messages);
+  }
+  expect(heard.length).toBeGreaterThan(0);
+  return {
+    heardEverywhere: (match) =>
+      vi.waitFor(() => expect(heard.every((messages) => messages.some((message) => message.includes(match)))).toBe(true), { timeout: 5_000, interval: 5 }),
+  };
+}
+
+async function instance(
+  name: string,
+  namespace: string,
+  options: Parameters<typeof createInstance>[3] = {},
+  wrap: (redis: RedisClient) => RedisClient = (redis) => redis,
+): Promise<Instance<RedisClient>> {
+  const client = wrap(await driver.connect());
   // A generous per-call timeout: 6 redis-servers and the test share two busy cores here. The
   // failover test sets its own.
   const created = createInstance(name, client, namespace, { ...options, coordinator: { timeout: 1_000, pubsub: driver.pubsub, ...options.coordinator } });
@@ -159,16 +229,33 @@ describe.each(DRIVERS)('with $name', (current) => {
       await b.client.getToken();
       await hears(a, b);
       a.client.clear();
-      // By the announcement, or at the latest by b's next claim, which finds the higher epoch: each
-      // try reads a new key, so each one claims (a cached key would never ask Redis again).
-      let attempt = 0;
-      await vi.waitFor(
-        async () => {
-          await b.client.getToken({ template: `after-sign-out-${++attempt}` });
-          expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' });
-        },
-        { timeout: 5_000, interval: 50 },
-      );
+      // By the announcement alone: b reads nothing (a cached key would not ask Redis before its refresh).
+      await vi.waitFor(() => expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' }), { timeout: 5_000, interval: 5 });
+      expect(b.client.peekToken()).toBeNull();
+    });
+
+    it('a sign-out announced before the other instance subscribed still reaches it, once it does', async () => {
+      const ns = freshNamespace();
+      const names = redisNames('', ns);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const a = await instance('a', ns);
+      const b = await instance('b', ns, {}, (redis) => subscribingAfter(redis, gate));
+      await a.client.getToken();
+      // b's claim finds a's token: b now serves it and knows the namespace's epoch, but hears nothing yet.
+      expect(origin(await b.client.getToken())).toBe('a:1');
+      const everywhere = await listenEverywhere(names.channel, driver.pubsub === 'sharded');
+      a.client.clear();
+      // Delivered by every node that could deliver it: b's subscription, wherever it lands, comes too late.
+      await everywhere.heardEverywhere('"type":"epoch"');
+      expect(b.client.peekToken()).not.toBeNull();
+      // b's subscription is confirmed after the announcement went out: b must still sign out,
+      // without reading anything (its cached key would not ask Redis before its refresh).
+      open();
+      await vi.waitFor(() => expect(b.events).toContainEqual({ type: 'cleared', origin: 'remote' }), { timeout: 5_000, interval: 5 });
+      expect(b.client.peekToken()).toBeNull();
     });
 
     it('the master of the namespace slot dies: no getToken() fails, and sharing resumes on the promoted replica', async () => {

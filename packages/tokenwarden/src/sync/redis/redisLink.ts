@@ -5,10 +5,11 @@ import type { RedisArgument, RedisClient } from './redisClient';
 import { RedisCoordinatorError } from './redisCoordinatorError';
 import { RedisHealth } from './redisHealth';
 import type { RedisNames } from './redisNames';
-import { CLAIM, INVALIDATE, type LuaScript, PUBLISH, RELEASE, runScript } from './scripts';
+import { CLAIM, EPOCH, INVALIDATE, type LuaScript, PUBLISH, RELEASE, runScript } from './scripts';
 import { type TimedToken, compareTimed, timeRecord, timeShared } from './sharedToken';
 import { type Subscription, listen } from './sharedSubscriber';
 import { withTimeout } from './withTimeout';
+import { unrefTimer } from '../../timers';
 
 export interface RedisLinkSettings {
   redis: RedisClient;
@@ -140,6 +141,8 @@ export class RedisLink implements CoordinatorLink {
   #losses = 0;
   #sweepAt = 1024;
   #closed = false;
+  /** A retry of the epoch read after the subscription was confirmed, when that read failed. */
+  #catchUpRetry: ReturnType<TimerProvider['setTimeout']> | undefined;
 
   constructor(host: CoordinatorHost, settings: RedisLinkSettings) {
     this.#host = host;
@@ -213,6 +216,7 @@ export class RedisLink implements CoordinatorLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#subscription.close();
+    if (this.#catchUpRetry !== undefined) this.#settings.timers.clearTimeout(this.#catchUpRetry);
     this.#health.stop();
     this.#wakeAll();
   }
@@ -266,6 +270,9 @@ export class RedisLink implements CoordinatorLink {
           if (signal.aborted) throw signal.reason;
           if (this.#closed) return noop;
           if (claim.state === 'stored') {
+            // Read before a sign-out this link has applied since (its announcement or the epoch
+            // read overtook the reply): the token belongs to the ended session.
+            if (claim.epoch < (this.#epoch ?? claim.epoch)) return noop;
             const stored = claim.stored as SharedRecord;
             this.#adopt(key, id, stored);
             if (this.#delivered(id, startJwt)) return noop;
@@ -492,11 +499,51 @@ export class RedisLink implements CoordinatorLink {
    * for one. The waiters wake and, Redis being away, fetch on their own at once.
    */
   readonly #onSubscription = (up: boolean): void => {
-    if (this.#closed || up) return;
+    if (this.#closed) return;
+    if (up) {
+      this.#catchUp();
+      return;
+    }
     this.#losses++;
     this.#health.warn(new RedisCoordinatorError('subscribe', 'Redis pub/sub connection lost', false));
     this.#wakeAll();
   };
+
+  /**
+   * The subscription was just confirmed (at start-up, or again after the pub/sub connection
+   * dropped): a sign-out announced before this moment was not heard, and the epoch this link read
+   * with its claims may predate it. A key whose token is cached claims again only at its refresh,
+   * so without this read such an instance would keep serving the ended session's tokens for up to
+   * a token lifetime. Reading the epoch once the subscription is confirmed closes the gap: a bump
+   * after the read is announced to us, one before it is in the reply. Behind our own sign-out in
+   * progress, so its bump is not taken for someone else's.
+   */
+  #catchUp(): void {
+    if (this.#catchUpRetry !== undefined) {
+      this.#settings.timers.clearTimeout(this.#catchUpRetry);
+      this.#catchUpRetry = undefined;
+    }
+    const { names, retryInterval, timers } = this.#settings;
+    void this.#bumping
+      .then(() => this.#call('subscribe', EPOCH, [names.epoch], [this.#epoch ?? '']))
+      .then(
+        (current) => {
+          if (this.#closed) return;
+          this.#health.succeeded();
+          if (typeof current === 'number') this.#syncEpoch(current, false);
+        },
+        (error: unknown) => {
+          if (this.#closed) return;
+          // Off the getToken() path: reported, and tried again while the subscription holds.
+          this.#health.warn(RedisCoordinatorError.from('subscribe', error));
+          this.#catchUpRetry = timers.setTimeout(() => {
+            this.#catchUpRetry = undefined;
+            if (!this.#closed && this.#subscription.confirmed) this.#catchUp();
+          }, Math.max(retryInterval, 100));
+          unrefTimer(this.#catchUpRetry);
+        },
+      );
+  }
 
   #wait(waiter: Waiter, ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -131,6 +131,17 @@ redis.call(${PUBLISH_COMMAND.replace('NTH', '4')}, ARGV[2], cjson.encode({type =
 return bumped`,
 };
 
+/**
+ * KEYS: epoch. ARGV: caller's epoch ('' unknown). Returns the current epoch (restored from the
+ * caller's if Redis lost it). Read once the pub/sub subscription is confirmed: a sign-out announced
+ * before that moment was not heard, and this is how it is found.
+ */
+export const EPOCH: LuaScript = {
+  name: 'epoch',
+  source: `${RESTORE_EPOCH.replaceAll('EPOCH', '1')}
+return current`,
+};
+
 const shas = new Map<string, Promise<string | undefined>>();
 
 /** SHA-1 of a script, hex, as `EVALSHA` wants it; undefined where Web Crypto is missing. */
