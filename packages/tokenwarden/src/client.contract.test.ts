@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { T0, capturingCoordinator, fakeNetwork, freshJwt, mintingSource, noWake } from '../test/helpers';
 import { createTokenClient, type TokenClientOptions } from './client';
 import { OfflineError } from './errors';
-import type { Coordinator, TokenEvent } from './types';
+import type { Coordinator, CoordinatorHost, TokenEvent } from './types';
 
 /**
  * What callers and listeners can see, exactly: the messages of every refusal, the events in order
@@ -23,6 +23,24 @@ function setup(options: Partial<TokenClientOptions> = {}, ttl = 60) {
   client.subscribe((event) => events.push(event));
   const seen = () => events.map((event) => ('reason' in event ? `${event.type}:${String(event.reason)}` : 'origin' in event ? `${event.type}:${event.origin}` : event.type));
   return { client, network, source, events, seen };
+}
+
+/** A coordinator whose lock is held elsewhere until the test lets go; hands its host to the test. */
+function lockHoldingCoordinator() {
+  let host!: CoordinatorHost;
+  let letGo!: () => void;
+  const coordinator: Coordinator = {
+    connect(h) {
+      host = h;
+      return {
+        acquire: () => new Promise((resolve) => (letGo = () => resolve(() => undefined))),
+        publish: () => undefined,
+        invalidate: () => undefined,
+        close: () => undefined,
+      };
+    },
+  };
+  return { coordinator, host: () => host, letGo: () => letGo() };
 }
 
 describe('refusals say what was wrong', () => {
@@ -351,31 +369,19 @@ describe('what a fetch teaches and what it publishes', () => {
   });
 
   it('a delivery while this client waits for the right to refresh answers a plain read without a request; a forced read fetches anyway', async () => {
-    let host!: import('./types').CoordinatorHost;
-    let letGo!: () => void;
-    const coordinator: Coordinator = {
-      connect(h) {
-        host = h;
-        return {
-          acquire: () => new Promise((resolve) => (letGo = () => resolve(() => undefined))),
-          publish: () => undefined,
-          invalidate: () => undefined,
-          close: () => undefined,
-        };
-      },
-    };
-    const { client, source } = setup({ coordinator });
+    const lock = lockHoldingCoordinator();
+    const { client, source } = setup({ coordinator: lock.coordinator });
     const plain = client.getToken();
     await vi.advanceTimersByTimeAsync(0);
     const delivered = freshJwt(60, { n: 500 });
-    expect(host.offer({}, delivered)).toBe(true);
-    letGo();
+    expect(lock.host().offer({}, delivered)).toBe(true);
+    lock.letGo();
     expect(await plain).toBe(delivered);
     expect(source.fetchToken).not.toHaveBeenCalled();
     // A forced read is not answered by the token it could already see: it fetches.
     const forced = client.getToken({ skipCache: true });
     await vi.advanceTimersByTimeAsync(0);
-    letGo();
+    lock.letGo();
     expect(await forced).not.toBe(delivered);
     expect(source.fetchToken).toHaveBeenCalledTimes(1);
     client.destroy();
@@ -541,25 +547,13 @@ describe('server-given waits and the network', () => {
   });
 
   it('a delivery already past its own refresh point does not answer a read waiting for the lock: it fetches', async () => {
-    let host!: import('./types').CoordinatorHost;
-    let letGo!: () => void;
-    const coordinator: Coordinator = {
-      connect(h) {
-        host = h;
-        return {
-          acquire: () => new Promise((resolve) => (letGo = () => resolve(() => undefined))),
-          publish: () => undefined,
-          invalidate: () => undefined,
-          close: () => undefined,
-        };
-      },
-    };
-    const { client, source } = setup({ coordinator });
+    const lock = lockHoldingCoordinator();
+    const { client, source } = setup({ coordinator: lock.coordinator });
     const read = client.getToken();
     await vi.advanceTimersByTimeAsync(0);
     // Issued 50 s ago: 10 s left, servable, but past its refresh point (43 s).
-    expect(host.offer({}, freshJwt(60, { n: 800 }, Date.now() - 50_000))).toBe(true);
-    letGo();
+    expect(lock.host().offer({}, freshJwt(60, { n: 800 }, Date.now() - 50_000))).toBe(true);
+    lock.letGo();
     await read;
     expect(source.fetchToken).toHaveBeenCalledTimes(1);
     client.destroy();
