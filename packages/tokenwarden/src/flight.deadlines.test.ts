@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { T0, fakeNetwork, mintingSource, noWake } from '../test/helpers';
-import { hang, networkFailure } from '../test/flightHarness';
-import { createTokenClient, type TokenClientOptions } from './client';
+import { T0 } from '../test/helpers';
+import { flightClient, hang, networkFailure } from '../test/flightHarness';
 import { OfflineError, TokenFetchError } from './errors';
-import type { TokenEvent } from './types';
 
 // Every caller is answered at its own budget (`foregroundRetryBudget`), even while an attempt hangs
 // for up to `requestTimeout`: one timer for the earliest caller deadline (flight.ts #armDeadline).
@@ -15,14 +13,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: Partial<TokenClientOptions> = {}) {
-  const network = fakeNetwork();
-  const source = mintingSource(60);
-  const events: TokenEvent[] = [];
-  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0, ...options });
-  client.subscribe((event) => events.push(event));
-  return { client, network, source, events };
-}
+const setup = flightClient;
 
 /** Records a promise's outcome and the fake time it came at, without awaiting it. */
 function watch<T>(promise: Promise<T>) {

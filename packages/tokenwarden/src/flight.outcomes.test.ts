@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { T0, fakeNetwork, freshJwt, mintingSource, noWake } from '../test/helpers';
-import { flightHarness, hang, networkFailure } from '../test/flightHarness';
-import { createTokenClient, type TokenClientOptions } from './client';
+import { T0, fakeNetwork, freshJwt } from '../test/helpers';
+import { flightClient, flightHarness, hang, networkFailure } from '../test/flightHarness';
 import { OfflineError, TokenError, TokenFetchError } from './errors';
 import type { FetchTokenContext, TokenEvent } from './types';
 
@@ -14,14 +13,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: Partial<TokenClientOptions> = {}) {
-  const network = fakeNetwork();
-  const source = mintingSource(60);
-  const events: TokenEvent[] = [];
-  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0, ...options });
-  client.subscribe((event) => events.push(event));
-  return { client, network, source, events };
-}
+const setup = flightClient;
 
 /** Node-like: the network cannot be observed, so failures stand in for offline events. */
 const unobservable = () => ({ ...fakeNetwork(), observable: false as const });

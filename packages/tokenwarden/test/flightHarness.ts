@@ -1,6 +1,9 @@
 import { vi } from 'vitest';
 import { Flight, type FlightDeps, Pacer } from '../src/flight';
 import { systemTimers } from '../src/timers';
+import { createTokenClient, type TokenClientOptions } from '../src/client';
+import type { TokenEvent } from '../src/types';
+import { fakeNetwork, mintingSource, noWake } from './helpers';
 
 /** A Flight wired to fake timers and recording fakes, for the flight.*.test.ts unit tests. */
 export function flightHarness(overrides: Partial<FlightDeps> & { sources?: Array<(signal: AbortSignal) => Promise<string | null>> } = {}) {
@@ -63,3 +66,13 @@ export function flightHarness(overrides: Partial<FlightDeps> & { sources?: Array
 
 export const networkFailure = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
 export const hang = () => new Promise<never>(() => undefined);
+
+/** A client on the minting source with fake-timer clocks and no jitter, recording its events. */
+export function flightClient(options: Partial<TokenClientOptions> = {}) {
+  const network = fakeNetwork();
+  const source = mintingSource(60);
+  const events: TokenEvent[] = [];
+  const client = createTokenClient({ fetchToken: source.fetchToken, network, wake: noWake, clock: { now: () => Date.now() }, random: () => 0, ...options });
+  client.subscribe((event) => events.push(event));
+  return { client, network, source, events };
+}
