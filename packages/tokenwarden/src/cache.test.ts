@@ -69,6 +69,27 @@ describe('the key index behind the cache-hit path', () => {
     expect(tokens.find('a', 'b', 'other')).toBeDefined();
   });
 
+  it('the entry found last is forgotten on its delete and on clear(), and never stands in for a key one part away', () => {
+    const tokens = cache();
+    const entries = KEYS.map((key) => create(tokens, key));
+    // Each pair differs from the key found just before it in one part (undefined, null or a value).
+    KEYS.forEach((key, i) => {
+      expect(tokens.find(key.template, key.organizationId, key.audience)).toBe(entries[i]);
+      for (const other of KEYS) {
+        if (other !== key) expect(tokens.find(other.template, other.organizationId, other.audience)).not.toBe(entries[i]);
+        expect(tokens.find(key.template, key.organizationId, key.audience)).toBe(entries[i]);
+      }
+    });
+    const last = KEYS.length - 1;
+    const lastKey = KEYS[last] as TokenKey;
+    expect(tokens.find(lastKey.template, lastKey.organizationId, lastKey.audience)).toBe(entries[last]);
+    tokens.delete(entries[last]?.id as string);
+    expect(tokens.find(lastKey.template, lastKey.organizationId, lastKey.audience)).toBeUndefined();
+    expect(tokens.find('a', undefined, undefined)).toBe(entries[1]);
+    tokens.clear(0);
+    expect(tokens.find('a', undefined, undefined)).toBeUndefined();
+  });
+
   it('clear() empties the index', () => {
     const tokens = cache();
     for (const key of KEYS) create(tokens, key);

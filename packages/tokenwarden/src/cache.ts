@@ -74,6 +74,8 @@ export class TokenCache<F = unknown> {
   /** Keys with a template and nothing else (the common keyed read): one lookup instead of three. */
   readonly #byTemplate = new Map<string, CacheEntry<F>>();
   #default: CacheEntry<F> | undefined;
+  /** The entry `find` returned last: an app reads the same key again and again, and comparing its three parts is cheaper than hashing them. */
+  #lastFound: CacheEntry<F> | undefined;
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
   readonly #maxDeliveredLifetime: number;
@@ -113,13 +115,22 @@ export class TokenCache<F = unknown> {
    * SameValueZero, so parts of the wrong type never find an entry (every stored key was checked).
    */
   find(template: unknown, organizationId: unknown, audience: unknown): CacheEntry<F> | undefined {
-    if (organizationId === undefined && audience === undefined) {
-      return template === undefined ? this.#default : this.#byTemplate.get(template as string);
+    const last = this.#lastFound;
+    if (last !== undefined) {
+      const key = last.key;
+      if (key.template === template && key.organizationId === organizationId && key.audience === audience) return last;
     }
-    return this.#index
-      .get(template as string | undefined)
-      ?.get(organizationId as string | null | undefined)
-      ?.get(audience as string | undefined);
+    let found: CacheEntry<F> | undefined;
+    if (organizationId === undefined && audience === undefined) {
+      found = template === undefined ? this.#default : this.#byTemplate.get(template as string);
+    } else {
+      found = this.#index
+        .get(template as string | undefined)
+        ?.get(organizationId as string | null | undefined)
+        ?.get(audience as string | undefined);
+    }
+    this.#lastFound = found;
+    return found;
   }
 
   getOrCreate(id: string, key: TokenKey): CacheEntry<F> {
@@ -160,6 +171,7 @@ export class TokenCache<F = unknown> {
     const entry = this.#entries.get(id);
     if (!entry) return;
     this.#entries.delete(id);
+    if (this.#lastFound === entry) this.#lastFound = undefined;
     const { template, organizationId, audience } = entry.key;
     if (organizationId === undefined && audience === undefined) {
       if (template === undefined) this.#default = undefined;
@@ -249,5 +261,6 @@ export class TokenCache<F = unknown> {
     this.#index.clear();
     this.#byTemplate.clear();
     this.#default = undefined;
+    this.#lastFound = undefined;
   }
 }

@@ -258,6 +258,25 @@ describe('the hit path is the one taken for a fresh token', () => {
   });
 });
 
+describe('the hit path forgets what clear() drops', () => {
+  it('after clear(), the key read last (and every other) is fetched again, never served from its old entry', async () => {
+    const { client, source } = setup();
+    const keys = [undefined, { template: 'a' }, { template: 'a', organizationId: 'o', audience: 'api' }];
+    for (const key of keys) {
+      const before = await client.getToken(key);
+      // Twice more: the second read opens the hit path, the third takes it.
+      await client.getToken(key);
+      expect(await client.getToken(key)).toBe(before);
+      const fetches = source.fetchToken.mock.calls.length;
+      client.clear();
+      const after = await client.getToken(key);
+      expect(after).not.toBe(before);
+      expect(source.fetchToken).toHaveBeenCalledTimes(fetches + 1);
+    }
+    client.destroy();
+  });
+});
+
 describe('timing the engine keeps without any read', () => {
   it('the proactive refresh runs on its timer at 43 s of a 60 s token, with no read in between', async () => {
     const { client, source } = setup();
