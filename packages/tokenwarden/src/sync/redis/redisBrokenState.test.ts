@@ -171,6 +171,35 @@ describe.each(DRIVERS)('with $name', (current) => {
     });
   });
 
+  describe('Redis slow on the writes nobody waits for (a busy refresh wave)', () => {
+    it.each([
+      ['store-and-announce', (b: Instance<TestRedis>) => b.fetchToken],
+      ['release after a failed fetch', (b: Instance<TestRedis>) => b.fetchToken.mockRejectedValueOnce(Object.assign(new Error('down'), { status: 400 }))],
+    ])('a %s that times out does not make the link rest: the next key still takes the fleet token', async (_, prepare) => {
+      const ns = freshNamespace();
+      // Resting would last the whole test: the next read would fetch on its own.
+      const b = await instance('b', ns, { coordinator: { timeout: 50, retryInterval: NEVER } });
+      const c = await instance('c', ns);
+      await b.client.getToken({ template: 'warm' });
+      prepare(b);
+      // Every script after the claim answers later than the timeout (it still runs). A script's
+      // first run on a connection is an EVAL, later ones EVALSHA.
+      let scripts = 0;
+      const spies = (['evalsha', 'eval'] as const).map((method) => {
+        const original = b.redis[method].bind(b.redis) as (...args: unknown[]) => Promise<unknown>;
+        return vi.spyOn(b.redis, method).mockImplementation((async (...args: unknown[]) => {
+          if (++scripts > 1) await new Promise((resolve) => setTimeout(resolve, 150));
+          return original(...args);
+        }) as never);
+      });
+      await b.client.getToken({ template: 'slow' }).catch(() => undefined);
+      await vi.waitFor(() => expect(b.degraded().length).toBe(1), { interval: 5 });
+      for (const spy of spies) spy.mockRestore();
+      expect(origin(await c.client.getToken({ template: 'shared' }))).toBe('c:1');
+      expect(origin(await b.client.getToken({ template: 'shared' }))).toBe('c:1');
+    });
+  });
+
   describe('Redis dies while another instance holds the lock', () => {
     it('the waiter stops waiting when its connection drops and fetches on its own, long before the lock would expire', async () => {
       const ns = freshNamespace();

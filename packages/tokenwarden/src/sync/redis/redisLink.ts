@@ -354,7 +354,7 @@ export class RedisLink implements CoordinatorLink {
     const message = announce ? unlockMessage(key) : '';
     this.#call('release', RELEASE, [names.lock(key)], [fence, names.channel, message, this.#publishCommand]).then(
       () => this.#health.succeeded(),
-      (error: unknown) => this.#health.failed(error),
+      (error: unknown) => this.#writeFailed('release', error),
     );
   }
 
@@ -383,9 +383,21 @@ export class RedisLink implements CoordinatorLink {
       if (typeof current === 'number') this.#syncEpoch(current, false);
       return stored === 1;
     } catch (error) {
-      this.#health.failed(error);
+      this.#writeFailed('publish', error);
       return false;
     }
+  }
+
+  /**
+   * A store-and-announce or a release that failed. Nobody waits on these writes: one that was only
+   * slow (a refresh wave queueing thousands of scripts) is a busy Redis, not an outage, and resting
+   * would send every key due in the next `retryInterval` to its own fetch, making the wave bigger.
+   * Errors, and slow claims a caller waited for, still make the link rest.
+   */
+  #writeFailed(operation: string, error: unknown): void {
+    const failure = RedisCoordinatorError.from(operation, error);
+    if (failure.timedOut) this.#health.warn(failure);
+    else this.#health.failed(failure);
   }
 
   /**
