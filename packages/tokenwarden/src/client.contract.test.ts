@@ -179,6 +179,78 @@ describe('coordinators', () => {
     client.destroy();
   });
 
+  it('a coordinator holding a background refresh longer than requestTimeout (a spread wave) does not time the attempt out: one request, sent when it lets go', async () => {
+    const waits: string[] = [];
+    const coordinator: Coordinator = {
+      connect: () => ({
+        acquire: (_key, _signal, context) => {
+          waits.push(context?.reason ?? 'none');
+          if (context?.reason !== 'refresh') return Promise.resolve(() => undefined);
+          return new Promise((resolve) => setTimeout(() => resolve(() => undefined), 8_000));
+        },
+        publish: () => undefined,
+        invalidate: () => undefined,
+        close: () => undefined,
+      }),
+    };
+    const { client, source, seen } = setup({ coordinator, requestTimeout: 5_000 });
+    const first = await client.getToken();
+    // Refresh point at 43 s; the coordinator lets go at 51 s, 8 s later: more than requestTimeout.
+    await vi.advanceTimersByTimeAsync(50_900);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    expect(await client.getToken()).not.toBe(first);
+    expect(seen().filter((type) => type.startsWith('fetch-error'))).toEqual([]);
+    expect(waits).toEqual(['cold', 'refresh']);
+    client.destroy();
+  });
+
+  it('a coordinator that never lets go of a background refresh is given up on at the token’s cutoff, not before; without a token, after requestTimeout', async () => {
+    let hang = true;
+    const coordinator: Coordinator = {
+      connect: () => ({
+        acquire: (_key, _signal, context) => {
+          if (context?.reason === 'cold' || !hang) return Promise.resolve(() => undefined);
+          hang = false;
+          return new Promise<() => void>(() => undefined);
+        },
+        publish: () => undefined,
+        invalidate: () => undefined,
+        close: () => undefined,
+      }),
+    };
+    const { client, source, seen } = setup({ coordinator, requestTimeout: 5_000 });
+    await client.getToken();
+    // Refresh at 43 s, cutoff at 55 s (minValidity 5 s), up to a second earlier by the late end of
+    // the server clock learned from whole-second readings.
+    await vi.advanceTimersByTimeAsync(53_500);
+    expect(seen().filter((type) => type.startsWith('fetch-error'))).toEqual([]);
+    expect(source.fetchToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1_600);
+    expect(seen().filter((type) => type.startsWith('fetch-error'))).toHaveLength(1);
+    // The retry goes ahead (the coordinator answers now) after its backoff.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(source.fetchToken).toHaveBeenCalledTimes(2);
+    // Signed out and read again: no token, so a silent coordinator costs a caller requestTimeout at most.
+    client.clear();
+    hang = true;
+    const hanging: Coordinator['connect'] = () => ({
+      acquire: () => new Promise<() => void>(() => undefined),
+      publish: () => undefined,
+      invalidate: () => undefined,
+      close: () => undefined,
+    });
+    const second = setup({ coordinator: { connect: hanging }, requestTimeout: 5_000 });
+    void second.client.getToken().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(second.seen().filter((type) => type.startsWith('fetch-error'))).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(second.seen().filter((type) => type.startsWith('fetch-error'))).toHaveLength(1);
+    second.client.destroy();
+    client.destroy();
+  });
+
   it('every accepted token is published, and nothing else is', async () => {
     const publish = vi.fn();
     const coordinator: Coordinator = { connect: () => ({ acquire: async () => () => undefined, publish, invalidate: () => undefined, close: () => undefined }) };

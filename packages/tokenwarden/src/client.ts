@@ -373,7 +373,13 @@ class TokenClientImpl implements TokenClient {
       pacer: this.#pacer(entry.id),
       isOnline: () => this.#network.isOnline(),
       suspectOffline: () => this.#suspectOffline,
-      attempt: (signal) => this.#attempt(entry, versionAtStart, reason, signal),
+      attempt: (signal, requestStarts) => this.#attempt(entry, versionAtStart, reason, signal, requestStarts),
+      // While a token is served, the coordinator may take until its cutoff (it spreads a refresh
+      // wave over a quarter of that at most); with none, callers wait: no longer than a request.
+      waitBound: () => {
+        const now = this.#clock.now();
+        return this.#cache.isServable(entry, now) ? Math.max(this.#requestTimeout, entry.cutoffAt - now) : this.#requestTimeout;
+      },
       backgroundUntil: () => (entry.record === undefined ? Number.NEGATIVE_INFINITY : this.#clock.toLocalTime(entry.record.expiresAt)),
       onSignedOut: () => this.#signOut(entry.key),
       onFailure: (error, willRetry, retryIn, answeredOffline) => {
@@ -392,7 +398,7 @@ class TokenClientImpl implements TokenClient {
     return flight;
   }
 
-  async #attempt(entry: Entry, versionAtStart: number, reason: FetchReason, signal: AbortSignal): Promise<string | null> {
+  async #attempt(entry: Entry, versionAtStart: number, reason: FetchReason, signal: AbortSignal, requestStarts: () => void): Promise<string | null> {
     const release = await this.#acquire(entry.key, signal, reason);
     try {
       const now = this.#clock.now();
@@ -404,6 +410,7 @@ class TokenClientImpl implements TokenClient {
       const epoch = this.#cache.epoch;
       const sentEarliest = this.#clock.earliest();
       const sentAt = this.#clock.localNow();
+      requestStarts();
       const result = await this.#fetchToken({ ...entry.key, signal });
       const receivedAt = this.#clock.localNow();
       if (signal.aborted || epoch !== this.#cache.epoch) throw signal.reason ?? new TokenError('aborted', 'Token fetch aborted by clear()');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { T0 } from '../test/helpers';
-import { flightClient, hang, networkFailure } from '../test/flightHarness';
+import { flightClient, flightHarness, hang, networkFailure } from '../test/flightHarness';
 import { OfflineError, TokenFetchError } from './errors';
 
 // Every caller is answered at its own budget (`foregroundRetryBudget`), even while an attempt hangs
@@ -136,5 +136,53 @@ describe('a caller is answered at its budget, not at requestTimeout', () => {
     expect(source.fetchToken).toHaveBeenCalledTimes(3);
     expect(typeof late.value).toBe('string');
     client.destroy();
+  });
+});
+
+describe('requestTimeout counts from the request, not from the wait before it', () => {
+  function timedAttempt(sendAfter: number | undefined) {
+    const aborted: number[] = [];
+    const start = Date.now();
+    const harness = flightHarness({
+      requestTimeout: 5_000,
+      waitBound: () => 20_000,
+      attempt: (signal, requestStarts) =>
+        new Promise<string | null>((_, reject) => {
+          if (sendAfter !== undefined) setTimeout(requestStarts, sendAfter);
+          signal.addEventListener('abort', () => {
+            aborted.push(Date.now() - start);
+            reject(signal.reason);
+          });
+        }),
+    });
+    harness.flight.start();
+    return aborted;
+  }
+
+  it('a request sent after an 8 s wait (a coordinator spreading a wave) is aborted 5 s after it went out', async () => {
+    const aborted = timedAttempt(8_000);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(aborted).toEqual([13_000]);
+  });
+
+  it('a request that never goes out is aborted at the wait bound', async () => {
+    const aborted = timedAttempt(undefined);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(aborted).toEqual([20_000]);
+  });
+
+  it('a source that ignores the abort and sends later arms no timer: the attempt was already given up on', async () => {
+    const harness = flightHarness({
+      requestTimeout: 5_000,
+      waitBound: () => 20_000,
+      attempt: (_signal, requestStarts) =>
+        new Promise<string | null>(() => {
+          setTimeout(requestStarts, 25_000);
+        }),
+    });
+    harness.flight.start();
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(harness.failures).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

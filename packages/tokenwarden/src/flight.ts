@@ -49,8 +49,17 @@ export interface FlightDeps {
   isOnline(): boolean;
   /** The network cannot be observed and recently failed: callers get one attempt, not a retry budget. */
   suspectOffline(): boolean;
-  /** One request. Resolves with the token to hand out, or null when the session is signed out. */
-  attempt(signal: AbortSignal): Promise<string | null>;
+  /**
+   * One request. Resolves with the token to hand out, or null when the session is signed out.
+   * Calls `requestStarts` as the request goes out: `requestTimeout` counts from there.
+   */
+  attempt(signal: AbortSignal, requestStarts: () => void): Promise<string | null>;
+  /**
+   * How long an attempt may take before its request goes out, ms: the coordinator's turn (a fleet
+   * spreading a refresh wave, a holder finishing its fetch), which the coordinator bounds itself;
+   * this only stops one that never answers. @default requestTimeout
+   */
+  waitBound?(): number;
   /** Until when background retries are worth it (the cached token's expiry), or -Infinity. */
   backgroundUntil(): number;
   onSignedOut(): void;
@@ -249,7 +258,15 @@ export class Flight {
     const deps = this.#deps;
     const controller = new AbortController();
     this.#controller = controller;
-    const timeout = deps.timers.setTimeout(() => controller.abort(new AttemptTimeout(deps.requestTimeout)), deps.requestTimeout);
+    const abortAfter = (ms: number) => deps.timers.setTimeout(() => controller.abort(new AttemptTimeout(ms)), ms);
+    let timeout = abortAfter(deps.waitBound ? deps.waitBound() : deps.requestTimeout);
+    let ended = false;
+    // The request's own clock starts when it goes out, not while a coordinator spreads a wave.
+    const requestStarts = () => {
+      if (ended) return;
+      deps.timers.clearTimeout(timeout);
+      timeout = abortAfter(deps.requestTimeout);
+    };
     let onAbort: (() => void) | undefined;
     // A source that ignores its signal must still not hold the key hostage.
     const aborted = new Promise<never>((_, reject) => {
@@ -259,7 +276,7 @@ export class Flight {
     });
     const pacer = deps.pacer;
     try {
-      const token = await Promise.race([deps.attempt(controller.signal), aborted]);
+      const token = await Promise.race([deps.attempt(controller.signal, requestStarts), aborted]);
       // An answer: the next request (a forced refresh, say) owes nothing to the ones before.
       pacer.nextAt = Number.NEGATIVE_INFINITY;
       return token;
@@ -268,6 +285,7 @@ export class Flight {
       pacer.nextAt = deps.now() + MIN_ATTEMPT_GAP;
       throw error;
     } finally {
+      ended = true;
       deps.timers.clearTimeout(timeout);
       // Stryker disable next-line ConditionalExpression,StringLiteral: onAbort is always set (a Promise executor runs synchronously), and once the attempt ends nothing can abort this controller (its timer is cleared, #controller dropped), so a listener left behind can never run
       if (onAbort) controller.signal.removeEventListener('abort', onAbort);
