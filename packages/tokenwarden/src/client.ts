@@ -38,7 +38,12 @@ export interface TokenClientOptions {
    * token that arrives with no more than this left is an `InvalidTokenError`. @default 5
    */
   minValidity?: number;
-  /** Per-attempt timeout in ms (more than 0); the attempt's `signal` aborts after it. @default 10000 */
+  /**
+   * Timeout of one token request in ms (more than 0), counted from when it is sent; the attempt's
+   * `signal` aborts after it. A coordinator's turn before the request (a fleet spreading a refresh
+   * wave) is not counted: it is bounded by the coordinator, and at the latest by the held token's
+   * cutoff (by this timeout when no token is held). @default 10000
+   */
   requestTimeout?: number;
   /**
    * Longest lifetime, in seconds, a token delivered by a coordinator (another tab, another
