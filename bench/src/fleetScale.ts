@@ -19,7 +19,7 @@
  *
  *   node --import tsx bench/src/fleetScale.ts [--instances=1,4,8] [--keys=1000,10000,100000]
  *       [--targets=redis,cluster,down] [--ttl=30] [--cycles=1] [--settle=1] [--stall=EVERY:FOR]
- *       [--out=bench/SCALE.md]
+ *       [--read-pause=MS] [--out=bench/SCALE.md]
  *
  * `--out` writes the table there and the chart next to it (same name, `.svg`). `--settle=0` measures
  * one cycle around the first refresh burst after the cold start instead of settling one cycle and
@@ -56,6 +56,8 @@ export interface ScaleOptions {
   settle?: number;
   /** Starve every instance's event loop: blocked for `for` ms every `every` ms. */
   stall?: { every: number; for: number };
+  /** Pause between two rounds of reads of every key, ms (each instance). @default keys / 20, within 250..5000 */
+  readPause?: number;
   log: (message: string) => void;
 }
 
@@ -104,7 +106,7 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     keys,
     ttl: options.ttl,
     minValidity: 2,
-    readInterval: readInterval(keys),
+    readInterval: options.readPause ?? readInterval(keys),
     lockTtl: 2_000,
     waitTimeout: 4_000,
     timeout: 1_000,
@@ -266,6 +268,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     settle: Number(option('settle') ?? 1),
     log: (message) => process.stderr.write(`${message}\n`),
   };
+  const readPause = option('read-pause');
+  if (readPause) options.readPause = Number(readPause);
   const stall = option('stall')?.split(':').map(Number);
   if (stall) options.stall = { every: stall[0] as number, for: stall[1] as number };
   const results = await runScaleBench(options);
