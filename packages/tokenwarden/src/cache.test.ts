@@ -246,3 +246,61 @@ describe('accept: the rules of the door, at their edges', () => {
     expect(tokens.clearedAt).toBe(L + 1);
   });
 });
+
+describe('accept: the refresh point of a wave of first tokens', () => {
+  const L = 1_800_000_000_000;
+  const exact = (at: number) => ({ late: at, early: at });
+  const record = (token: string, issuedAt: number, ttl = 60_000) => ({ token, issuedAt, expiresAt: issuedAt + ttl });
+  // margin 17 s of 60 s: the usual point is 43 s after issue; half way is 21.5 s.
+  const waveCache = (draw: () => number) =>
+    new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: draw });
+  const firsts = (tokens: TokenCache, n: number, issuedAt: number, now: number, prefix = 'k') =>
+    Array.from({ length: n }, (_, i) => {
+      const e = create(tokens, { template: `${prefix}${i}` });
+      tokens.accept(e, record(`${prefix}${i}`, issuedAt), exact(now), 'fetch');
+      return e.refreshAt - issuedAt;
+    });
+
+  it('the 64th first token within a second is drawn between half way and the usual point; the 63 before keep it', () => {
+    const points = firsts(waveCache(() => 0), 66, L, L);
+    expect(points.slice(0, 63)).toEqual(Array(63).fill(43_000));
+    expect(points.slice(63)).toEqual([21_500, 21_500, 21_500]);
+    const top = firsts(waveCache(() => 0.999_999), 64, L, L);
+    expect(top[63]).toBeCloseTo(43_000, -1);
+  });
+
+  it('the window is one second: first tokens 1 001 ms apart start a new count', () => {
+    const tokens = waveCache(() => 0);
+    expect(firsts(tokens, 63, L, L, 'a')).toEqual(Array(63).fill(43_000));
+    // At +1 000 ms still the same window: the 64th is spread.
+    expect(firsts(tokens, 1, L + 1_000, L + 1_000, 'b')).toEqual([21_500]);
+    expect(firsts(tokens, 1, L + 2_001, L + 2_001, 'c')).toEqual([43_000]);
+  });
+
+  it('a first token issued long ago is never planned before now; one already past its usual point keeps it', () => {
+    const tokens = waveCache(() => 0);
+    firsts(tokens, 63, L, L, 'a');
+    // Issued 30 s ago: half way (21.5 s) is past, so the earliest is now (30 s).
+    expect(firsts(tokens, 1, L - 30_000, L, 'b')).toEqual([30_000]);
+    // Issued 50 s ago: the usual point (43 s) is already past; it is not pushed later to now.
+    expect(firsts(tokens, 1, L - 50_000, L, 'c')).toEqual([43_000]);
+  });
+
+  it('a first token issued ahead of our clock (iat within the tolerance) is still spread from its own half way', () => {
+    const tokens = waveCache(() => 0);
+    firsts(tokens, 63, L, L, 'a');
+    expect(firsts(tokens, 1, L + 4_000, L, 'b')).toEqual([21_500]);
+  });
+
+  it('only first tokens: a key\'s next token keeps the usual point, and the window counts first tokens only', () => {
+    const tokens = waveCache(() => 0);
+    const entries = Array.from({ length: 70 }, (_, i) => create(tokens, { template: `k${i}` }));
+    entries.forEach((e, i) => tokens.accept(e, record(`k${i}`, L), exact(L), 'fetch'));
+    // Seconds later, every key's next token, then one new key: it is not the 64th first of its window.
+    entries.forEach((e, i) => {
+      tokens.accept(e, record(`k${i}-2`, L + 2_000), exact(L + 2_000), 'fetch');
+      expect(e.refreshAt - (L + 2_000)).toBe(43_000);
+    });
+    expect(firsts(tokens, 1, L + 2_000, L + 2_000, 'new')).toEqual([43_000]);
+  });
+});

@@ -57,7 +57,18 @@ export interface TokenCacheOptions {
   refreshMargin: (ttlSeconds: number) => number;
   /** Longest lifetime (ms) a token from another participant may claim. */
   maxDeliveredLifetime: number;
+  /** Uniform draws in [0, 1), for the refresh points of a wave of first tokens. @default Math.random */
+  random?: () => number;
+  /**
+   * The local monotonic clock, ms, which times the wave window: the server clock's bounds move as
+   * they narrow, and would stretch or shrink the window. @default the server clock's late end
+   */
+  localNow?: () => number;
 }
+
+/** A refresh wave: this many keys getting their first token within {@link WAVE_WINDOW} ms. */
+export const WAVE_MIN = 64;
+export const WAVE_WINDOW = 1_000;
 
 /**
  * Tokens per key, with the one door every token comes in through (`accept`). A token is judged
@@ -79,6 +90,11 @@ export class TokenCache<F = unknown> {
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
   readonly #maxDeliveredLifetime: number;
+  readonly #random: () => number;
+  readonly #localNow: (() => number) | undefined;
+  /** First tokens accepted in the current wave window (see `#firstRefreshAt`). */
+  #waveFirsts = 0;
+  #waveStartedAt = Number.NEGATIVE_INFINITY;
   #epoch = 0;
   #clearedAt = Number.NEGATIVE_INFINITY;
 
@@ -86,6 +102,8 @@ export class TokenCache<F = unknown> {
     this.#minValidityMs = options.minValidity * 1000;
     this.#refreshMargin = options.refreshMargin;
     this.#maxDeliveredLifetime = options.maxDeliveredLifetime;
+    this.#random = options.random ?? Math.random;
+    this.#localNow = options.localNow;
   }
 
   get epoch(): number {
@@ -240,18 +258,40 @@ export class TokenCache<F = unknown> {
     // The refresh point is an optimisation, timed on the server clock's early end (shifted onto
     // the late scale everything is compared on), so clock uncertainty does not pull it earlier;
     // the cutoff is the guarantee and stays on the late end.
-    const refreshAt = expiresAt - this.marginMs(ttl) + (now.late - now.early);
+    let refreshAt = expiresAt - this.marginMs(ttl) + (now.late - now.early);
+    // The refresh point is never after the cutoff, whatever the margin.
+    // Stryker disable next-line EqualityOperator: on equal values both branches are the same number
+    if (refreshAt > cutoffAt) refreshAt = cutoffAt;
+    if (entry.record === undefined) refreshAt = this.#firstRefreshAt(issuedAt, refreshAt, now.late);
     entry.token = record.token;
     entry.record = record;
     entry.cutoffAt = cutoffAt;
-    // The refresh point is never after the cutoff, whatever the margin.
-    // Stryker disable next-line EqualityOperator: on equal values both branches are the same number
-    entry.refreshAt = refreshAt < cutoffAt ? refreshAt : cutoffAt;
+    entry.refreshAt = refreshAt;
     entry.lifetime = ttl;
     entry.version++;
     // A new token has its own refresh point, which the caller plans: reads take the full path until then.
     entry.hitUntilWall = Number.NEGATIVE_INFINITY;
     return 'accepted';
+  }
+
+  /**
+   * Keys that get their first token together (a server warming thousands of keys, a fleet's cold
+   * start) would otherwise refresh together every lifetime after, and the token endpoint and a
+   * coordinator would take the whole wave within seconds, each cycle. From the {@link WAVE_MIN}th
+   * first token within {@link WAVE_WINDOW} ms, a first token's refresh point is drawn uniformly
+   * between half its way from issue (not before now) and the usual point: the wave dissolves in its
+   * first cycle, at the cost of one earlier refresh per key; later tokens keep the usual point.
+   */
+  #firstRefreshAt(issuedAt: number, usual: number, now: number): number {
+    const local = this.#localNow ? this.#localNow() : now;
+    if (local - this.#waveStartedAt > WAVE_WINDOW) {
+      this.#waveStartedAt = local;
+      this.#waveFirsts = 0;
+    }
+    if (++this.#waveFirsts < WAVE_MIN) return usual;
+    const earliest = Math.max(now, issuedAt + (usual - issuedAt) / 2);
+    // A token already inside its refresh window (or issued ahead of our clock) keeps its point.
+    return earliest < usual ? earliest + this.#random() * (usual - earliest) : usual;
   }
 
   clear(clearedAt: number): void {

@@ -138,10 +138,6 @@ type Entry = CacheEntry<Flight>;
 
 /** An unread key stops refreshing after one token lifetime; this stands in before any token arrived. */
 const DEFAULT_IDLE_AFTER = 60_000;
-/** A refresh wave: this many keys getting their first token within {@link WAVE_WINDOW} ms. */
-const WAVE_MIN = 64;
-const WAVE_WINDOW = 1_000;
-
 function numberOption(name: string, value: unknown, fallback: number, allowZero: boolean): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -171,9 +167,6 @@ class TokenClientImpl implements TokenClient {
   readonly #budget: number;
   readonly #timers: TimerProvider;
   readonly #random: () => number;
-  /** First tokens accepted in the current wave window (see #spreadFirstRefresh). */
-  #waveFirsts = 0;
-  #waveStartedAt = Number.NEGATIVE_INFINITY;
   readonly #clock: ServerClock;
   readonly #cache: TokenCache<Flight>;
   readonly #pacers = new Map<string, Pacer>();
@@ -200,6 +193,8 @@ class TokenClientImpl implements TokenClient {
       minValidity,
       refreshMargin: functionOption('refreshMargin', options.refreshMargin, defaultRefreshMargin),
       maxDeliveredLifetime: maxTokenLifetime * 1000,
+      random: this.#random,
+      localNow: () => this.#clock.localNow(),
     });
     this.#scheduler = new Scheduler({ timers: this.#timers, now: () => this.#clock.now(), onDue: (id) => this.#onDue(id) });
     this.#network = options.network ?? defaultNetworkSource();
@@ -460,32 +455,10 @@ class TokenClientImpl implements TokenClient {
     }
   }
 
-  /**
-   * Keys that get their first token together (a server warming thousands of keys, a fleet's cold
-   * start) would otherwise refresh together every lifetime after, and the token endpoint and a
-   * coordinator would take the whole wave within seconds, each cycle. From the {@link WAVE_MIN}th
-   * first token within {@link WAVE_WINDOW} ms, a first token's refresh point is drawn uniformly
-   * between half its way from issue (not before now) and the usual point: the wave dissolves in its
-   * first cycle, at the cost of one earlier refresh per key; later tokens keep the usual point.
-   */
-  #spreadFirstRefresh(entry: Entry, record: TokenRecord, now: number): void {
-    const local = this.#clock.localNow();
-    if (local - this.#waveStartedAt > WAVE_WINDOW) {
-      this.#waveStartedAt = local;
-      this.#waveFirsts = 0;
-    }
-    if (++this.#waveFirsts < WAVE_MIN) return;
-    const earliest = Math.max(now, record.issuedAt + (entry.refreshAt - record.issuedAt) / 2);
-    if (earliest < entry.refreshAt) entry.refreshAt = earliest + this.#random() * (entry.refreshAt - earliest);
-  }
-
   /** The cache's one door, plus what follows a new token: its refresh plan and the event. */
   #admit(entry: Entry, record: TokenRecord, origin: TokenOrigin): AcceptResult {
-    const first = entry.record === undefined;
-    const now = this.#serverNow();
-    const outcome = this.#cache.accept(entry, record, now, origin);
+    const outcome = this.#cache.accept(entry, record, this.#serverNow(), origin);
     if (outcome === 'accepted') {
-      if (first) this.#spreadFirstRefresh(entry, record, now.late);
       if (entry.flight === undefined) this.#scheduler.plan(entry.id, entry.refreshAt);
       this.#events.emit({
         type: 'token',

@@ -5,7 +5,7 @@ import type { CoordinatorHost, TokenEvent } from './types';
 
 // Keys that get their first token together would refresh together every lifetime after. From the
 // 64th first token within a second, a first token's refresh point is drawn between half its way
-// and the usual point (client.ts #spreadFirstRefresh); below that, and for every later token, the
+// and the usual point (cache.ts, the door's refresh point; its edges are in cache.test.ts); below that, and for every later token, the
 // usual point (43 s of a 60 s token) holds to the millisecond.
 
 beforeEach(() => {
