@@ -57,9 +57,9 @@ export interface FlightDeps {
   /**
    * How long an attempt may take before its request goes out, ms: the coordinator's turn (a fleet
    * spreading a refresh wave, a holder finishing its fetch), which the coordinator bounds itself;
-   * this only stops one that never answers. @default requestTimeout
+   * this only stops one that never answers.
    */
-  waitBound?(): number;
+  waitBound(): number;
   /** Until when background retries are worth it (the cached token's expiry), or -Infinity. */
   backgroundUntil(): number;
   onSignedOut(): void;
@@ -259,7 +259,7 @@ export class Flight {
     const controller = new AbortController();
     this.#controller = controller;
     const abortAfter = (ms: number) => deps.timers.setTimeout(() => controller.abort(new AttemptTimeout(ms)), ms);
-    let timeout = abortAfter(deps.waitBound ? deps.waitBound() : deps.requestTimeout);
+    let timeout = abortAfter(deps.waitBound());
     let ended = false;
     // The request's own clock starts when it goes out, not while a coordinator spreads a wave.
     const requestStarts = () => {

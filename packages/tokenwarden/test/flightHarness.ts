@@ -36,6 +36,8 @@ export function flightHarness(overrides: Partial<FlightDeps> & { sources?: Array
     onFailure: (error, willRetry, retryIn, offline) => failures.push({ error, willRetry, retryIn, offline }),
     onSettled,
     ...overrides,
+    // No coordinator here: the turn before a request is bounded like the request.
+    waitBound: overrides.waitBound ?? (() => deps.requestTimeout),
   };
   const flight = new Flight(deps);
   return {
