@@ -247,6 +247,66 @@ describe.each(DRIVERS)('with $name', (current) => {
       expect(waited).toBeLessThan(2_000);
     });
 
+    it('a holder alive but slower than lockTtl keeps its lock (renewed): the waiter gets its token and fetches nothing', async () => {
+      const ns = freshNamespace();
+      const lockTtl = 300;
+      const a = await instance('a', ns, { coordinator: { lockTtl, waitTimeout: 3_000 } });
+      const gate = deferred<void>();
+      const original = a.fetchToken.getMockImplementation();
+      a.fetchToken.mockImplementationOnce(async (context) => {
+        await gate.promise;
+        return original!(context);
+      });
+      const b = await instance('b', ns, { coordinator: { lockTtl, waitTimeout: 3_000 } });
+      const first = a.client.getToken();
+      await vi.waitFor(() => expect(a.fetchToken).toHaveBeenCalledTimes(1), { interval: 5 });
+      const second = b.client.getToken();
+      // Three lock lifetimes: without renewal the lock would be gone and b would have taken it.
+      await new Promise((resolve) => setTimeout(resolve, 3 * lockTtl));
+      const lock = redisNames('', ns).lock({});
+      expect(await admin.get(lock)).toMatch(/:1$/);
+      expect(await admin.pttl(lock)).toBeGreaterThan(0);
+      expect(b.fetchToken).not.toHaveBeenCalled();
+      gate.resolve();
+      expect(await second).toBe(await first);
+      expect(b.fetchToken).not.toHaveBeenCalled();
+      // Freed with the token, and not renewed after: the lock stays gone.
+      await vi.waitFor(async () => expect(await admin.exists(lock)).toBe(0), { interval: 5 });
+      await new Promise((resolve) => setTimeout(resolve, lockTtl));
+      expect(await admin.exists(lock)).toBe(0);
+    });
+
+    it('renewal stops at waitTimeout from the claim: a holder whose fetch hangs blocks the others no longer than they would wait', async () => {
+      const ns = freshNamespace();
+      const lockTtl = 300;
+      const waitTimeout = 900;
+      const a = await instance('a', ns, { coordinator: { lockTtl, waitTimeout }, client: { requestTimeout: 30_000 } });
+      a.fetchToken.mockImplementationOnce(() => new Promise(() => undefined));
+      void a.client.getToken().catch(() => undefined);
+      await vi.waitFor(() => expect(a.fetchToken).toHaveBeenCalledTimes(1), { interval: 5 });
+      const claimed = performance.now();
+      const lock = redisNames('', ns).lock({});
+      // Renewed past lockTtl...
+      await new Promise((resolve) => setTimeout(resolve, 2 * lockTtl));
+      expect(await admin.exists(lock)).toBe(1);
+      // ...but gone by waitTimeout (plus a timer's lateness), though a is alive and still fetching.
+      await vi.waitFor(async () => expect(await admin.exists(lock)).toBe(0), { timeout: 2_000, interval: 10 });
+      expect(performance.now() - claimed).toBeLessThan(waitTimeout + 400);
+      const b = await instance('b', ns, { coordinator: { lockTtl, waitTimeout } });
+      expect(origin(await b.client.getToken())).toBe('b:1');
+    });
+
+    it('a holder that froze (its timers stopped) does not renew: its lock expires within lockTtl', async () => {
+      const ns = freshNamespace();
+      const lockTtl = 300;
+      const a = await instance('a', ns, { coordinator: { lockTtl, waitTimeout: 5_000, timers: manualTimers() } });
+      a.fetchToken.mockImplementationOnce(() => new Promise(() => undefined));
+      void a.client.getToken().catch(() => undefined);
+      await vi.waitFor(() => expect(a.fetchToken).toHaveBeenCalledTimes(1), { interval: 5 });
+      const lock = redisNames('', ns).lock({});
+      await vi.waitFor(async () => expect(await admin.exists(lock)).toBe(0), { timeout: lockTtl + 200, interval: 10 });
+    });
+
     it('a background refresh first waits a random moment: the instance that delivers meanwhile spares the others their Redis call', async () => {
       const ns = freshNamespace();
       // 4 s tokens: both clients reach the refresh point (2 s before exp) within two seconds.

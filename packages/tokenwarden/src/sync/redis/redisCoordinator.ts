@@ -38,8 +38,9 @@ export interface RedisCoordinatorOptions {
   /** Longest a single Redis call may take, ms; after it the client goes on without Redis. @default 200 */
   timeout?: number;
   /**
-   * Expiry of a key's refresh lock, ms: a crashed refresher blocks the others at most this long.
-   * Keep it above a normal token request and well below the token's refresh window. @default 5000
+   * Expiry of a key's refresh lock, ms: a crashed or frozen refresher blocks the others at most
+   * this long. A live refresher renews its lock every third of it while it works, up to
+   * `waitTimeout` from its claim. Keep it well below the token's refresh window. @default 5000
    */
   lockTtl?: number;
   /**

@@ -11,7 +11,7 @@
  * });
  */
 export class RedisCoordinatorError extends Error {
-  /** Which step failed: 'claim', 'publish', 'release', 'invalidate' or 'subscribe'. */
+  /** Which step failed: 'claim', 'publish', 'release', 'renew', 'invalidate' or 'subscribe'. */
   readonly operation: string;
   /** True when Redis did not answer within the `timeout` option. */
   readonly timedOut: boolean;

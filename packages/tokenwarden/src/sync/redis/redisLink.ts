@@ -5,7 +5,7 @@ import type { RedisArgument, RedisClient } from './redisClient';
 import { RedisCoordinatorError } from './redisCoordinatorError';
 import { RedisHealth } from './redisHealth';
 import type { RedisNames } from './redisNames';
-import { CLAIM, EPOCH, INVALIDATE, type LuaScript, PUBLISH, RELEASE, runScript } from './scripts';
+import { CLAIM, EPOCH, INVALIDATE, type LuaScript, PUBLISH, RELEASE, RENEW, runScript } from './scripts';
 import { type TimedToken, compareTimed, timeRecord, timeShared } from './sharedToken';
 import { type Subscription, listen } from './sharedSubscriber';
 import { withTimeout } from './withTimeout';
@@ -141,6 +141,8 @@ export class RedisLink implements CoordinatorLink {
   #losses = 0;
   #sweepAt = 1024;
   #closed = false;
+  /** Stops for the renewals of the locks we hold (see {@link RedisLink.#renew}). */
+  readonly #renewals = new Set<() => void>();
   /** A retry of the epoch read after the subscription was confirmed, when that read failed. */
   #catchUpRetry: ReturnType<TimerProvider['setTimeout']> | undefined;
 
@@ -216,6 +218,7 @@ export class RedisLink implements CoordinatorLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#subscription.close();
+    for (const stop of this.#renewals) stop();
     if (this.#catchUpRetry !== undefined) this.#settings.timers.clearTimeout(this.#catchUpRetry);
     this.#health.stop();
     this.#wakeAll();
@@ -323,10 +326,14 @@ export class RedisLink implements CoordinatorLink {
     return claim;
   }
 
-  /** The lock is ours until the client's fetch settles or the attempt is aborted. */
+  /**
+   * The lock is ours until the client's fetch settles or the attempt is aborted, and is renewed
+   * until it is freed (see {@link RedisLink.#renew}).
+   */
   #hold(key: TokenKey, id: string, fence: string, signal: AbortSignal): () => void {
     const holding: Holding = { fence, sharing: undefined };
     this.#holdings.set(id, holding);
+    const stopRenewing = this.#renew(key, fence);
     let released = false;
     const release = () => {
       if (released) return;
@@ -335,6 +342,7 @@ export class RedisLink implements CoordinatorLink {
       if (this.#holdings.get(id) === holding) this.#holdings.delete(id);
       const sharing = holding.sharing;
       if (!sharing) {
+        stopRenewing();
         // No token to share (the fetch failed, or was skipped): the waiters must hear the lock is
         // free, so one of them takes over at once instead of at the lock's expiry.
         this.#release(key, fence, true);
@@ -342,11 +350,62 @@ export class RedisLink implements CoordinatorLink {
       }
       // Stored and announced, the waiters have the token; the lock went with the same script.
       void sharing.then((freed) => {
+        stopRenewing();
         if (!freed) this.#release(key, fence, true);
       });
     };
     signal.addEventListener('abort', release, { once: true });
     return release;
+  }
+
+  /**
+   * Keeps a lock we hold alive while we work: every third of `lockTtl` it is extended, up to
+   * `waitTimeout` from the claim in all (as long as the others would wait for us anyway). A holder
+   * that is alive but slow (a slow token endpoint, a host busy with a refresh wave) would otherwise
+   * lose its lock mid-fetch, and the next claimant would fetch the same key a second time; one that
+   * crashed or froze stops renewing, and its lock expires within `lockTtl` as before. Returns the
+   * stop, called once the lock is freed.
+   */
+  #renew(key: TokenKey, fence: string): () => void {
+    const { timers, lockTtl, waitTimeout, names } = this.#settings;
+    const step = lockTtl / 3;
+    // Ms since the claim, counted in steps (timers only ever fire late, so this never overshoots).
+    let elapsed = 0;
+    let expiresAt = lockTtl;
+    let stopped = false;
+    let timer: ReturnType<TimerProvider['setTimeout']> | undefined;
+    const schedule = () => {
+      if (stopped || this.#closed || expiresAt >= waitTimeout) return;
+      timer = timers.setTimeout(tick, step);
+      unrefTimer(timer);
+    };
+    const tick = () => {
+      timer = undefined;
+      if (stopped || this.#closed) return;
+      elapsed += step;
+      const ttl = Math.ceil(Math.min(lockTtl, waitTimeout - elapsed));
+      expiresAt = elapsed + ttl;
+      this.#call('renew', RENEW, [names.lock(key)], [fence, ttl]).then(
+        (renewed) => {
+          this.#health.succeeded();
+          // 0: the lock is not ours any more (it expired and was taken, or was freed).
+          if (renewed === 1) schedule();
+        },
+        (error: unknown) => {
+          this.#writeFailed('renew', error);
+          // Only slow: the next renewal may still land in time. An error leaves the lock to expire.
+          if (RedisCoordinatorError.from('renew', error).timedOut) schedule();
+        },
+      );
+    };
+    const stop = () => {
+      stopped = true;
+      this.#renewals.delete(stop);
+      if (timer !== undefined) timers.clearTimeout(timer);
+    };
+    this.#renewals.add(stop);
+    schedule();
+    return stop;
   }
 
   #release(key: TokenKey, fence: string, announce: boolean): void {

@@ -118,6 +118,22 @@ return freed`,
 };
 
 /**
+ * KEYS: lock. ARGV: fence, lock ttl ms.
+ * Extends the lock to `lockTtl` from now while it still holds the caller's fence: a refresher that is
+ * alive but slow (a slow token endpoint, a busy host) keeps its lock, so the expiry only ever
+ * stands for a refresher that crashed or froze. Returns 1 when extended, 0 when the lock is not
+ * the caller's any more (it expired and another instance took it, or it was freed).
+ */
+export const RENEW: LuaScript = {
+  name: 'renew',
+  source: `if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`,
+};
+
+/**
  * KEYS: epoch. ARGV: caller's epoch ('' unknown), channel, sender id, publish command.
  * Bumps the epoch past anything the caller knows (and past a broken value) and announces it;
  * returns the new epoch.
