@@ -369,8 +369,8 @@ export class RedisLink implements CoordinatorLink {
   #renew(key: TokenKey, fence: string): () => void {
     const { timers, lockTtl, waitTimeout, names } = this.#settings;
     const step = lockTtl / 3;
-    // Ms since the claim, counted in steps (timers only ever fire late, so this never overshoots).
-    let elapsed = 0;
+    const claimedAt = this.#host.now();
+    // When the lock runs out, ms after the claim, as last set.
     let expiresAt = lockTtl;
     let stopped = false;
     let timer: ReturnType<TimerProvider['setTimeout']> | undefined;
@@ -382,8 +382,10 @@ export class RedisLink implements CoordinatorLink {
     const tick = () => {
       timer = undefined;
       if (stopped || this.#closed) return;
-      elapsed += step;
+      // Timers fire late and replies take time: the horizon is read on the clock, not counted in steps.
+      const elapsed = this.#host.now() - claimedAt;
       const ttl = Math.ceil(Math.min(lockTtl, waitTimeout - elapsed));
+      if (ttl <= 0) return;
       expiresAt = elapsed + ttl;
       this.#call('renew', RENEW, [names.lock(key)], [fence, ttl]).then(
         (renewed) => {
