@@ -237,8 +237,9 @@ describe.each(DRIVERS)('with $name', (current) => {
 
     it('a crashed holder’s lock simply expires: the waiter takes the lock once PX runs out and refreshes', async () => {
       const ns = freshNamespace();
-      await admin.set(redisNames('', ns).lock({}), 'crashed-instance:1', 'PX', 300);
       const b = await instance('b', ns, { coordinator: { waitTimeout: 5_000 } });
+      await admin.set(redisNames('', ns).lock({}), 'crashed-instance:1', 'PX', 300);
+      // Counted from the lock's planting: a busy machine may take a while to start the read.
       const started = performance.now();
       const token = await b.client.getToken();
       const waited = performance.now() - started;
