@@ -101,6 +101,42 @@ describe.each(DRIVERS)('with $name', (current) => {
     });
   });
 
+  describe('a lock renewed while its holder works', () => {
+    it.each([
+      ['taken by another instance (its fence)', (lock: string) => admin.set(lock, 'other-instance:9', 'PX', NEVER)],
+      ['replaced by a hash', async (lock: string) => {
+        await admin.del(lock);
+        await admin.hset(lock, { holder: 'x' });
+      }],
+    ])('a lock %s meanwhile is left alone: the renewal fails nothing and stops, the token is still shared', async (_, replace) => {
+      const ns = freshNamespace();
+      const names = redisNames('', ns);
+      const lock = names.lock({});
+      const a = await instance('a', ns, { coordinator: { lockTtl: 300, waitTimeout: 3_000 } });
+      const gate = deferred<void>();
+      const original = a.fetchToken.getMockImplementation();
+      a.fetchToken.mockImplementationOnce(async (context) => {
+        await gate.promise;
+        return original!(context);
+      });
+      const first = a.client.getToken();
+      await vi.waitFor(() => expect(a.fetchToken).toHaveBeenCalledTimes(1), { interval: 5 });
+      await replace(lock);
+      const planted = await admin.dump(lock);
+      // Several renewal steps (every 100 ms): none may touch the foreign lock.
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(await admin.dump(lock)).toEqual(planted);
+      // Its own expiry untouched: none for the hash, about NEVER for the other instance's lock.
+      const ttl = await admin.pttl(lock);
+      if ((await admin.type(lock)) === 'hash') expect(ttl).toBe(-1);
+      else expect(ttl).toBeGreaterThan(NEVER - 5_000);
+      gate.resolve();
+      const token = await first;
+      await vi.waitFor(async () => expect(await admin.hget(names.token({}), 'token')).toBe(token), { interval: 5 });
+      expect(a.degraded()).toEqual([]);
+    });
+  });
+
   describe('keys of the wrong type or with foreign values never fail a call', () => {
     it.each([
       ['the token key is a string', (names: ReturnType<typeof redisNames>) => admin.set(names.token({}), 'hello')],
