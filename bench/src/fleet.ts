@@ -11,7 +11,7 @@
  * on a Redis Cluster and with Redis down (30 s tokens), and 1 / 4 / 8 instances x 100 000 keys on
  * one Redis and on the cluster (300 s tokens: reading 100 000 keys once takes longer than a 30 s
  * token's cycle here) (`--quick`: 1 and 4 instances x 1 000 and 10 000 keys, one Redis and down),
- * written to bench/SCALE.md with the 1 000 / 10 000 chart in docs/fleet-scale.svg.
+ * written to bench/SCALE.md, and docs/fleet-scale.svg drawn from every table there (scaleChart.ts).
  *
  * `runFleetBench()` returns rows in the shape of `results.ts` for `main.ts` to add to its table.
  */
@@ -19,7 +19,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Fleet, requestsPerKeyPerCycle, startFleet, subtractCounters } from '../../packages/tokenwarden/test/redis/fleet';
 import { startRedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
-import { formatScaleTable, renderScaleSvg, runScaleBench } from './fleetScale';
+import { formatScaleTable, runScaleBench } from './fleetScale';
+import { writeScaleChart } from './scaleChart';
 import { type Row, measured } from './results';
 
 export interface FleetBenchOptions {
@@ -150,7 +151,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     if (!args.includes('--no-write')) {
       // The table and its chart, as main.ts writes the peer table and docs/bench.svg (the Redis README quotes them).
       writeFileSync(fileURLToPath(new URL('../SCALE.md', import.meta.url)), `${table}\n`);
-      writeFileSync(fileURLToPath(new URL('../../docs/fleet-scale.svg', import.meta.url)), renderScaleSvg(scaled, `${scale.ttl} s tokens, ${scale.cycles} measured cycle(s)`));
+      // Drawn from the tables just written, so the chart always shows what SCALE.md holds.
+      writeScaleChart();
       process.stderr.write('wrote bench/SCALE.md and docs/fleet-scale.svg\n');
     }
   }

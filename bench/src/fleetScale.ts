@@ -227,11 +227,13 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 
 const TARGET_NAMES: Record<Target, string> = { redis: 'one server', cluster: 'cluster (3+3)', down: 'Redis down' };
 
-export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles' | 'settle' | 'stall'>): string {
+export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles' | 'settle' | 'stall' | 'readPause'>): string {
   const settled = (options.settle ?? 1) > 0 ? 'after one settling cycle' : 'around the first refresh burst after the cold start';
   const stalled = options.stall ? `; every instance's event loop blocked ${options.stall.for} ms every ${options.stall.every} ms` : '';
+  // Spaced reads load the machine less: such rows are not on the same axes as the others (scaleChart.ts skips them).
+  const paused = options.readPause === undefined ? '' : `; reads paused ${options.readPause} ms between rounds (not charted)`;
   const lines = [
-    `fleet scale: ${options.ttl} s tokens, ${options.cycles} measured refresh cycle(s) ${settled}${stalled}; latencies are histogram bucket bounds; "Redis down": the same fleet with Redis unreachable (scripts attempted)`,
+    `fleet scale: ${options.ttl} s tokens, ${options.cycles} measured refresh cycle(s) ${settled}${stalled}${paused}; latencies are histogram bucket bounds; "Redis down": the same fleet with Redis unreachable (scripts attempted)`,
     '',
     '| Redis | instances | keys | requests / key / cycle | Redis scripts / key / cycle / instance | p99 getToken ÷ median cache hit | p99 getToken ÷ Redis round trip | heap / key / instance | reads | failed | reads that waited for a late refresh | served below cutoff |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
