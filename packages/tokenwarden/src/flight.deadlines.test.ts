@@ -186,3 +186,17 @@ describe('requestTimeout counts from the request, not from the wait before it', 
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('the caller-deadline timer', () => {
+  it('once the last caller has been answered at its deadline, no deadline timer is left armed while the attempt runs on', async () => {
+    const h = flightHarness({ requestTimeout: 30_000, waitBound: () => 30_000, attempt: () => hang() });
+    h.flight.start();
+    const box = h.join(2_000);
+    // The attempt's own timeout, and the caller's deadline.
+    expect(vi.getTimerCount()).toBe(2);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(box.done).toBe(true);
+    // Only the attempt's timeout: nobody is left to answer, so no timer (not one at "infinity").
+    expect(vi.getTimerCount()).toBe(1);
+  });
+});
