@@ -1,25 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { type ScaleResult, formatScaleTable } from '../fleetScale';
+import { scaleRow } from './scaleFixture';
 import { parseScaleTables } from './scaleMarkdown';
 import { heapPerKey, renderScaleSvg } from './scaleSvg';
 
-function row(target: ScaleResult['target'], instances: number, keys: number, requests: number, heapPerKeyBytes: number): ScaleResult {
-  return {
-    target,
-    instances,
-    keys,
-    requestsPerKeyPerCycle: requests,
-    commandsPerKeyPerCyclePerInstance: 2 / instances,
-    p99Ms: 0.5,
-    cacheHitMs: 0.05,
-    redisRoundTripMs: target === 'down' ? Number.NaN : 0.1,
-    heapBytesPerInstance: 30_000_000 + keys * heapPerKeyBytes,
-    reads: 12_345,
-    failedReads: 1,
-    staleReads: 2,
-    belowCutoff: 0,
-  };
-}
+// Counts other than the fixture's defaults, to see them come back as printed.
+const row = (target: ScaleResult['target'], instances: number, keys: number, requests: number, heapPerKeyBytes: number): ScaleResult => ({
+  ...scaleRow(target, instances, keys, heapPerKeyBytes, requests),
+  reads: 12_345,
+  failedReads: 1,
+  staleReads: 2,
+});
 
 const small = [row('redis', 1, 1_000, 1, 1_700), row('redis', 1, 10_000, 0.98, 1_700), row('cluster', 4, 1_000, 1, 1_750), row('cluster', 4, 10_000, 0.97, 1_750)];
 const large = [row('redis', 1, 100_000, 1.01, 1_400), row('cluster', 4, 100_000, 1.33, 1_400)];

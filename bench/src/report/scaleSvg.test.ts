@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ScaleResult } from '../fleetScale';
+import { scaleRow } from './scaleFixture';
 import { heapPerKey, renderScaleSvg } from './scaleSvg';
 
-function row(target: ScaleResult['target'], instances: number, keys: number, heapPerKey: number): ScaleResult {
-  return {
-    target,
-    instances,
-    keys,
-    requestsPerKeyPerCycle: target === 'down' ? instances : 1,
-    commandsPerKeyPerCyclePerInstance: 2 / instances,
-    p99Ms: 0.2,
-    cacheHitMs: 0.05,
-    redisRoundTripMs: target === 'down' ? Number.NaN : 0.1,
-    heapBytesPerInstance: 10_000_000 + keys * heapPerKey,
-    reads: 1000,
-    failedReads: 0,
-    staleReads: 0,
-    belowCutoff: 0,
-  };
-}
+const row = scaleRow;
 
 const results = [row('redis', 1, 1000, 1000), row('redis', 1, 10_000, 1000), row('redis', 4, 1000, 1100), row('redis', 4, 10_000, 1100), row('down', 4, 1000, 900), row('down', 4, 10_000, 900)];
 
