@@ -4,7 +4,7 @@ import { keyId, toKey } from './keys';
 import type { TokenKey } from './types';
 
 function cache() {
-  return new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000 });
+  return new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: Math.random, localNow: () => 0 });
 }
 
 const KEYS: TokenKey[] = [
@@ -210,7 +210,7 @@ describe('accept: the rules of the door, at their edges', () => {
 
   it('refresh point: expiry − margin on the early end, never after the cutoff; the margin is clamped to [0, ttl]', () => {
     const at = (margin: number, ttl: number, clock = now) => {
-      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => margin, maxDeliveredLifetime: DAY });
+      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => margin, maxDeliveredLifetime: DAY, random: Math.random, localNow: () => 0 });
       const e = create(tokens, {});
       tokens.accept(e, record(L, ttl), clock, 'fetch');
       return { refreshAt: e.refreshAt - L, cutoffAt: e.cutoffAt - L, margin: tokens.marginMs(ttl) };
@@ -252,10 +252,13 @@ describe('accept: the refresh point of a wave of first tokens', () => {
   const exact = (at: number) => ({ late: at, early: at });
   const record = (token: string, issuedAt: number, ttl = 60_000) => ({ token, issuedAt, expiresAt: issuedAt + ttl });
   // margin 17 s of 60 s: the usual point is 43 s after issue; half way is 21.5 s.
+  // The local clock reads what the server clock reads in these tests (both exact).
+  let localNow = L;
   const waveCache = (draw: () => number) =>
-    new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: draw });
+    new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: draw, localNow: () => localNow });
   const firsts = (tokens: TokenCache, n: number, issuedAt: number, now: number, prefix = 'k') =>
     Array.from({ length: n }, (_, i) => {
+      localNow = now;
       const e = create(tokens, { template: `${prefix}${i}` });
       tokens.accept(e, record(`${prefix}${i}`, issuedAt), exact(now), 'fetch');
       return e.refreshAt - issuedAt;
@@ -295,9 +298,11 @@ describe('accept: the refresh point of a wave of first tokens', () => {
   it('only first tokens: a key\'s next token keeps the usual point, and the window counts first tokens only', () => {
     const tokens = waveCache(() => 0);
     const entries = Array.from({ length: 70 }, (_, i) => create(tokens, { template: `k${i}` }));
+    localNow = L;
     entries.forEach((e, i) => tokens.accept(e, record(`k${i}`, L), exact(L), 'fetch'));
     // Seconds later, every key's next token, then one new key: it is not the 64th first of its window.
     entries.forEach((e, i) => {
+      localNow = L + 2_000;
       tokens.accept(e, record(`k${i}-2`, L + 2_000), exact(L + 2_000), 'fetch');
       expect(e.refreshAt - (L + 2_000)).toBe(43_000);
     });

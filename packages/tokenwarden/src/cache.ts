@@ -57,13 +57,13 @@ export interface TokenCacheOptions {
   refreshMargin: (ttlSeconds: number) => number;
   /** Longest lifetime (ms) a token from another participant may claim. */
   maxDeliveredLifetime: number;
-  /** Uniform draws in [0, 1), for the refresh points of a wave of first tokens. @default Math.random */
-  random?: () => number;
+  /** Uniform draws in [0, 1), for the refresh points of a wave of first tokens. */
+  random: () => number;
   /**
    * The local monotonic clock, ms, which times the wave window: the server clock's bounds move as
-   * they narrow, and would stretch or shrink the window. @default the server clock's late end
+   * they narrow, and would stretch or shrink the window.
    */
-  localNow?: () => number;
+  localNow: () => number;
 }
 
 /** A refresh wave: this many keys getting their first token within {@link WAVE_WINDOW} ms. */
@@ -91,7 +91,7 @@ export class TokenCache<F = unknown> {
   readonly #refreshMargin: (ttlSeconds: number) => number;
   readonly #maxDeliveredLifetime: number;
   readonly #random: () => number;
-  readonly #localNow: (() => number) | undefined;
+  readonly #localNow: () => number;
   /** First tokens accepted in the current wave window (see `#firstRefreshAt`). */
   #waveFirsts = 0;
   #waveStartedAt = Number.NEGATIVE_INFINITY;
@@ -102,7 +102,7 @@ export class TokenCache<F = unknown> {
     this.#minValidityMs = options.minValidity * 1000;
     this.#refreshMargin = options.refreshMargin;
     this.#maxDeliveredLifetime = options.maxDeliveredLifetime;
-    this.#random = options.random ?? Math.random;
+    this.#random = options.random;
     this.#localNow = options.localNow;
   }
 
@@ -283,7 +283,7 @@ export class TokenCache<F = unknown> {
    * first cycle, at the cost of one earlier refresh per key; later tokens keep the usual point.
    */
   #firstRefreshAt(issuedAt: number, usual: number, now: number): number {
-    const local = this.#localNow ? this.#localNow() : now;
+    const local = this.#localNow();
     if (local - this.#waveStartedAt > WAVE_WINDOW) {
       this.#waveStartedAt = local;
       this.#waveFirsts = 0;
