@@ -23,4 +23,12 @@ describe('renderScaleSvg', () => {
     expect(svg.match(/<circle/g)).toHaveLength(6 + 4 + 3);
     expect(svg).toContain('4 instances, Redis down');
   });
+
+  it('lists in its legend only the fleets that were measured', () => {
+    const svg = renderScaleSvg(results, 'test');
+    // 1 and 4 instances on one Redis, 4 with Redis down: "1 instance, Redis down" has no figure.
+    expect(svg).toContain('1 instance, one Redis');
+    expect(svg).not.toContain('1 instance, Redis down');
+    expect(svg.match(/instances?, (one Redis|cluster \(3\+3\)|Redis down)</g)).toHaveLength(3);
+  });
 });

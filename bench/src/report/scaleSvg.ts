@@ -60,8 +60,10 @@ export function renderScaleSvg(results: readonly ScaleResult[], subtitle: string
   const keyCounts = [...new Set(results.map((result) => result.keys))].sort((a, b) => a - b);
   const instanceCounts = [...new Set(results.map((result) => result.instances))].sort((a, b) => a - b);
   const targets = [...new Set(results.map((result) => result.target))];
+  // Only the fleets measured: a legend entry without a line would claim data that is not there.
+  const series = targets.flatMap((target) => instanceCounts.filter((instances) => results.some((result) => result.target === target && result.instances === instances)).map((instances) => ({ target, instances })));
   const width = PANELS.length * PANEL_WIDTH + (PANELS.length + 1) * 16;
-  const legendRows = Math.ceil((instanceCounts.length * targets.length) / 4);
+  const legendRows = Math.ceil(series.length / 4);
   const height = 62 + PANEL_HEIGHT + 16 + legendRows * 18 + 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
@@ -95,39 +97,33 @@ export function renderScaleSvg(results: readonly ScaleResult[], subtitle: string
       parts.push(`<text x="${xOf(keys).toFixed(1)}" y="${PLOT.top + plotHeight + 14}" text-anchor="middle" fill="#666">${keys.toLocaleString('en-US')}</text>`);
     }
     parts.push(`<text x="${PLOT.left + plotWidth / 2}" y="${PLOT.top + plotHeight + 28}" text-anchor="middle" fill="#888">keys per instance</text>`);
-    for (const target of targets) {
-      for (const instances of instanceCounts) {
-        const colour = INSTANCE_COLOURS[instanceCounts.indexOf(instances) % INSTANCE_COLOURS.length] as string;
-        const points = results
-          .filter((result) => result.target === target && result.instances === instances)
-          .sort((a, b) => a.keys - b.keys)
-          .flatMap((result) => {
-            const value = panel.value(result, results);
-            return value === undefined || !Number.isFinite(value) ? [] : [[xOf(result.keys), yOf(value)] as const];
-          });
-        if (points.length === 0) continue;
-        const dash = TARGET_DASH[target] ? ` stroke-dasharray="${TARGET_DASH[target]}"` : '';
-        if (points.length > 1) {
-          parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
-        }
-        for (const [x, y] of points) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3" fill="${colour}"/>`);
+    for (const { target, instances } of series) {
+      const colour = INSTANCE_COLOURS[instanceCounts.indexOf(instances) % INSTANCE_COLOURS.length] as string;
+      const points = results
+        .filter((result) => result.target === target && result.instances === instances)
+        .sort((a, b) => a.keys - b.keys)
+        .flatMap((result) => {
+          const value = panel.value(result, results);
+          return value === undefined || !Number.isFinite(value) ? [] : [[xOf(result.keys), yOf(value)] as const];
+        });
+      if (points.length === 0) continue;
+      const dash = TARGET_DASH[target] ? ` stroke-dasharray="${TARGET_DASH[target]}"` : '';
+      if (points.length > 1) {
+        parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
       }
+      for (const [x, y] of points) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3" fill="${colour}"/>`);
     }
     parts.push('</g>');
   });
   // Legend: colour = instances, dash = Redis set-up.
-  let slot = 0;
-  for (const target of targets) {
-    for (const instances of instanceCounts) {
-      const colour = INSTANCE_COLOURS[instanceCounts.indexOf(instances) % INSTANCE_COLOURS.length] as string;
-      const x = 16 + (slot % 4) * 250;
-      const y = 58 + PANEL_HEIGHT + 22 + Math.floor(slot / 4) * 18;
-      const dash = TARGET_DASH[target] ? ` stroke-dasharray="${TARGET_DASH[target]}"` : '';
-      parts.push(`<line x1="${x}" x2="${x + 28}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="2"${dash}/>`);
-      parts.push(`<text x="${x + 34}" y="${y}" fill="#333">${xml(`${instances} instance${instances === 1 ? '' : 's'}, ${TARGET_NAMES[target]}`)}</text>`);
-      slot++;
-    }
-  }
+  series.forEach(({ target, instances }, slot) => {
+    const colour = INSTANCE_COLOURS[instanceCounts.indexOf(instances) % INSTANCE_COLOURS.length] as string;
+    const x = 16 + (slot % 4) * 250;
+    const y = 58 + PANEL_HEIGHT + 22 + Math.floor(slot / 4) * 18;
+    const dash = TARGET_DASH[target] ? ` stroke-dasharray="${TARGET_DASH[target]}"` : '';
+    parts.push(`<line x1="${x}" x2="${x + 28}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="2"${dash}/>`);
+    parts.push(`<text x="${x + 34}" y="${y}" fill="#333">${xml(`${instances} instance${instances === 1 ? '' : 's'}, ${TARGET_NAMES[target]}`)}</text>`);
+  });
   parts.push('</svg>');
   return parts.join('\n');
 }
