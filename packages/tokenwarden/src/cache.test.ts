@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { sharedDraw } from './sharedDraw';
 import { TokenCache } from './cache';
 import { keyId, toKey } from './keys';
 import type { TokenKey } from './types';
 
 function cache() {
-  return new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: Math.random, localNow: () => 0 });
+  return new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, draw: () => 0.5, localNow: () => 0 });
 }
 
 const KEYS: TokenKey[] = [
@@ -210,7 +211,7 @@ describe('accept: the rules of the door, at their edges', () => {
 
   it('refresh point: expiry − margin on the early end, never after the cutoff; the margin is clamped to [0, ttl]', () => {
     const at = (margin: number, ttl: number, clock = now) => {
-      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => margin, maxDeliveredLifetime: DAY, random: Math.random, localNow: () => 0 });
+      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => margin, maxDeliveredLifetime: DAY, draw: () => 0.5, localNow: () => 0 });
       const e = create(tokens, {});
       tokens.accept(e, record(L, ttl), clock, 'fetch');
       return { refreshAt: e.refreshAt - L, cutoffAt: e.cutoffAt - L, margin: tokens.marginMs(ttl) };
@@ -255,7 +256,7 @@ describe('accept: the refresh point of a wave of first tokens', () => {
   // The local clock reads what the server clock reads in these tests (both exact).
   let localNow = L;
   const waveCache = (draw: () => number) =>
-    new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, random: draw, localNow: () => localNow });
+    new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, draw, localNow: () => localNow });
   const firsts = (tokens: TokenCache, n: number, issuedAt: number, now: number, prefix = 'k') =>
     Array.from({ length: n }, (_, i) => {
       localNow = now;
@@ -293,6 +294,40 @@ describe('accept: the refresh point of a wave of first tokens', () => {
     const tokens = waveCache(() => 0);
     firsts(tokens, 63, L, L, 'a');
     expect(firsts(tokens, 1, L + 4_000, L, 'b')).toEqual([21_500]);
+  });
+
+  it('every holder of a token plans the same point: a fleet of 8 refreshes each key once, spread as evenly as one', () => {
+    // 8 instances get the same first tokens of 1 000 keys (from one fetch, through a coordinator),
+    // each in its own order and up to a second apart. Drawn apart, the earliest of 8 draws would
+    // refresh each key for all of them: 57 % of the keys in the first tenth of the spread.
+    const keys = 1_000;
+    const tokenOf = (i: number) => `eyJ.k${i}.${(i * 2_654_435_761 >>> 0).toString(36)}`;
+    const unspread = new Set<number>();
+    const fleet = Array.from({ length: 8 }, (_, n) => {
+      const tokens = new TokenCache({ minValidity: 5, refreshMargin: () => 17, maxDeliveredLifetime: 86_400_000, draw: sharedDraw, localNow: () => localNow });
+      const order = Array.from({ length: keys }, (_, i) => (i * ([1, 3, 7, 9, 11, 13, 17, 19][n] as number) + n * 37) % keys);
+      // The first 63 first tokens of a window keep the usual point: which keys those are differs.
+      for (const i of order.slice(0, 63)) unspread.add(i);
+      const points = new Map<number, number>();
+      for (const i of order) {
+        localNow = L + n * 120 + i / 2;
+        const e = create(tokens, { template: `k${i}` });
+        tokens.accept(e, record(tokenOf(i), L), exact(localNow), n === 0 ? 'fetch' : 'coordinator');
+        points.set(i, e.refreshAt - L);
+      }
+      return points;
+    });
+    const spreadKeys = Array.from({ length: keys }, (_, i) => i).filter((i) => !unspread.has(i));
+    expect(spreadKeys.length).toBeGreaterThan(500);
+    for (const i of spreadKeys) {
+      for (const points of fleet) expect(points.get(i)).toBe(fleet[0]?.get(i));
+    }
+    // The fleet refreshes each key at its earliest point: spread between half way (21.5 s) and the
+    // usual point (43 s) as evenly as one instance's would be.
+    const spread = spreadKeys.map((i) => Math.min(...fleet.map((points) => points.get(i) as number)));
+    const firstTenth = spread.filter((point) => point < 21_500 + 2_150).length / spread.length;
+    expect(firstTenth).toBeGreaterThan(0.05);
+    expect(firstTenth).toBeLessThan(0.15);
   });
 
   it('only first tokens: a key\'s next token keeps the usual point, and the window counts first tokens only', () => {

@@ -57,8 +57,11 @@ export interface TokenCacheOptions {
   refreshMargin: (ttlSeconds: number) => number;
   /** Longest lifetime (ms) a token from another participant may claim. */
   maxDeliveredLifetime: number;
-  /** Uniform draws in [0, 1), for the refresh points of a wave of first tokens. */
-  random: () => number;
+  /**
+   * A fraction in [0, 1) for a first token's refresh point in a wave, from its key's id and the
+   * token: the same for every participant holding that token (see {@link sharedDraw}).
+   */
+  draw: (id: string, token: string) => number;
   /**
    * The local monotonic clock, ms, which times the wave window: the server clock's bounds move as
    * they narrow, and would stretch or shrink the window.
@@ -90,7 +93,7 @@ export class TokenCache<F = unknown> {
   readonly #minValidityMs: number;
   readonly #refreshMargin: (ttlSeconds: number) => number;
   readonly #maxDeliveredLifetime: number;
-  readonly #random: () => number;
+  readonly #draw: (id: string, token: string) => number;
   readonly #localNow: () => number;
   /** First tokens accepted in the current wave window (see `#firstRefreshAt`). */
   #waveFirsts = 0;
@@ -102,7 +105,7 @@ export class TokenCache<F = unknown> {
     this.#minValidityMs = options.minValidity * 1000;
     this.#refreshMargin = options.refreshMargin;
     this.#maxDeliveredLifetime = options.maxDeliveredLifetime;
-    this.#random = options.random;
+    this.#draw = options.draw;
     this.#localNow = options.localNow;
   }
 
@@ -262,7 +265,7 @@ export class TokenCache<F = unknown> {
     // The refresh point is never after the cutoff, whatever the margin.
     // Stryker disable next-line EqualityOperator: on equal values both branches are the same number
     if (refreshAt > cutoffAt) refreshAt = cutoffAt;
-    if (entry.record === undefined) refreshAt = this.#firstRefreshAt(issuedAt, refreshAt, now.late);
+    if (entry.record === undefined) refreshAt = this.#firstRefreshAt(entry.id, record.token, issuedAt, refreshAt, now.late);
     entry.token = record.token;
     entry.record = record;
     entry.cutoffAt = cutoffAt;
@@ -280,9 +283,11 @@ export class TokenCache<F = unknown> {
    * coordinator would take the whole wave within seconds, each cycle. From the {@link WAVE_MIN}th
    * first token within {@link WAVE_WINDOW} ms, a first token's refresh point is drawn uniformly
    * between half its way from issue (not before now) and the usual point: the wave dissolves in its
-   * first cycle, at the cost of one earlier refresh per key; later tokens keep the usual point.
+   * first cycle, at the cost of one earlier refresh per key; later tokens keep the usual point. The
+   * draw comes from the token, so every tab or instance holding it plans the same point: drawn
+   * apart, the earliest of them would refresh for all, and a fleet's wave would bunch at the start.
    */
-  #firstRefreshAt(issuedAt: number, usual: number, now: number): number {
+  #firstRefreshAt(id: string, token: string, issuedAt: number, usual: number, now: number): number {
     const local = this.#localNow();
     if (local - this.#waveStartedAt > WAVE_WINDOW) {
       this.#waveStartedAt = local;
@@ -291,7 +296,7 @@ export class TokenCache<F = unknown> {
     if (++this.#waveFirsts < WAVE_MIN) return usual;
     const earliest = Math.max(now, issuedAt + (usual - issuedAt) / 2);
     // A token already inside its refresh window (or issued ahead of our clock) keeps its point.
-    return earliest < usual ? earliest + this.#random() * (usual - earliest) : usual;
+    return earliest < usual ? earliest + this.#draw(id, token) * (usual - earliest) : usual;
   }
 
   clear(clearedAt: number): void {

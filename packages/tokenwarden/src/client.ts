@@ -8,6 +8,7 @@ import { readFetchResult, readSharedToken } from './record';
 import { CLOCK_DISAGREES } from './retry';
 import { defaultNetworkSource } from './network';
 import { Scheduler } from './scheduler';
+import { sharedDraw } from './sharedDraw';
 import { DEFAULT_FOREGROUND_BUDGET, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_MIN_VALIDITY, DEFAULT_REQUEST_TIMEOUT, defaultRefreshMargin } from './timing';
 import { systemTimers } from './timers';
 import type {
@@ -193,7 +194,7 @@ class TokenClientImpl implements TokenClient {
       minValidity,
       refreshMargin: functionOption('refreshMargin', options.refreshMargin, defaultRefreshMargin),
       maxDeliveredLifetime: maxTokenLifetime * 1000,
-      random: this.#random,
+      draw: sharedDraw,
       localNow: () => this.#clock.localNow(),
     });
     this.#scheduler = new Scheduler({ timers: this.#timers, now: () => this.#clock.now(), onDue: (id) => this.#onDue(id) });
