@@ -100,8 +100,12 @@ export interface Fleet {
   /** One refresh cycle of a key: token lifetime minus refresh margin, ms. */
   readonly cycleMs: number;
   readonly options: FleetOptions;
-  /** Asks every live instance for its counters. */
-  sample(): Promise<FleetSample>;
+  /**
+   * Asks every live instance for its counters; with `heap`, each collects garbage first (with
+   * `measureHeap`), so `heapUsed` is live memory. A full collection of a large heap costs each
+   * instance up to seconds of CPU: only the samples that report heap ask for one.
+   */
+  sample(options?: { heap?: boolean }): Promise<FleetSample>;
   /**
    * Waits until half a refresh cycle after the next burst of refreshes began: the moment farthest
    * from any burst. Keys refresh in bursts (they were first fetched together), so a window from
@@ -213,7 +217,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       }
       throw new Error(`no refresh within ${3 * cycleMs} ms`);
     },
-    async sample() {
+    async sample({ heap = false } = {}) {
       const live = workers.filter((worker) => worker.alive);
       const at = performance.now();
       await new Promise<void>((resolve, reject) => {
@@ -232,7 +236,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           resolve();
         };
         listeners.add(listener);
-        for (const worker of live) post(worker, { type: 'report' });
+        for (const worker of live) post(worker, { type: 'report', heap });
       });
       const perInstance = workers.map((worker) => ({ ...worker.last }));
       return { at, perInstance, total: perInstance.reduce(addCounters, { ...EMPTY_COUNTERS }) };

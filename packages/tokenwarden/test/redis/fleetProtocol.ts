@@ -23,7 +23,7 @@ export interface FleetWorkerConfig {
   earlierBy?: number;
   /** The token server's clock runs this many ms ahead of the instances' (negative: behind). */
   serverSkew?: number;
-  /** Collect garbage before each report, so `heapUsed` is live memory (needs --expose-gc). */
+  /** Run with --expose-gc: a report asked for with `heap` collects garbage first, so `heapUsed` is live memory. */
   measureHeap?: boolean;
   /**
    * Starve the event loop: every `every` ms, block it (a busy loop) for `for` ms, as a CPU-starved
@@ -32,6 +32,8 @@ export interface FleetWorkerConfig {
   stall?: { every: number; for: number };
   /** Redis is unreachable (`redisPort` is closed): start without waiting for a connection. */
   redisDown?: boolean;
+  /** The coordinator's `pubsub` (`'sharded'` needs `clusterNodes`: Redis >= 7). @default 'classic' */
+  pubsub?: 'classic' | 'sharded';
 }
 
 export interface FleetCounters {
@@ -72,7 +74,8 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5,
 
 export type ParentMessage =
   | { type: 'start'; config: FleetWorkerConfig }
-  | { type: 'report' }
+  /** `heap`: collect garbage first (with `measureHeap`); otherwise `heapUsed` includes garbage. */
+  | { type: 'report'; heap?: boolean }
   | { type: 'hang' }
   | { type: 'stop' }
   /** Start a new client in a new namespace, read every key once, report its requests, destroy it. */

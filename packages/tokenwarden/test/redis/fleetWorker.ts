@@ -58,6 +58,8 @@ async function run(config: FleetWorkerConfig): Promise<void> {
       clusterRetryStrategy: () => 100,
       retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 100,
+      // Sharded pub/sub: ioredis keeps a subscriber per shard, as the coordinator's README asks.
+      ...(config.pubsub === 'sharded' ? { shardedSubscribers: true } : {}),
     });
     redis.on('error', () => undefined);
     await new Promise<void>((resolve) => (redis as Cluster).once('ready', () => resolve()));
@@ -85,8 +87,8 @@ async function run(config: FleetWorkerConfig): Promise<void> {
     };
   }
   const gc = (globalThis as { gc?: () => void }).gc;
-  const report = (): FleetCounters => {
-    if (config.measureHeap && gc) gc();
+  const report = (collect = false): FleetCounters => {
+    if (collect && gc) gc();
     counters.heapUsed = process.memoryUsage().heapUsed;
     return { ...counters, latency: [...counters.latency] };
   };
@@ -118,6 +120,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
         lockTtl: config.lockTtl,
         waitTimeout: config.waitTimeout,
         ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+        ...(config.pubsub ? { pubsub: config.pubsub } : {}),
         refreshMargin: margin,
       }),
     });
@@ -131,6 +134,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
       lockTtl: config.lockTtl,
       waitTimeout: config.waitTimeout,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
+      ...(config.pubsub ? { pubsub: config.pubsub } : {}),
       refreshMargin: margin,
     }),
   });
@@ -223,7 +227,7 @@ async function run(config: FleetWorkerConfig): Promise<void> {
 
   process.on('message', (raw) => {
     const message = raw as ParentMessage;
-    if (message.type === 'report') send({ type: 'report', index: config.index, counters: report() });
+    if (message.type === 'report') send({ type: 'report', index: config.index, counters: report(message.heap) });
     else if (message.type === 'hang') hanging = true;
     else if (message.type === 'cold') {
       // The fleet's cold start in a namespace nobody used yet: one request per key is the goal.
