@@ -18,7 +18,7 @@
  * fetches alone, which is what the coordinated figures are to be read against.
  *
  *   node --import tsx bench/src/fleetScale.ts [--instances=1,4,8] [--keys=1000,10000,100000]
- *       [--targets=redis,cluster,down] [--ttl=30] [--cycles=1] [--settle=1] [--stall=EVERY:FOR]
+ *       [--targets=redis,cluster,sharded,down] [--ttl=30] [--cycles=1] [--settle=1] [--stall=EVERY:FOR]
  *       [--read-pause=MS] [--out=bench/SCALE.md]
  *
  * `--out` writes the table there and the chart next to it (same name, `.svg`). `--settle=0` measures
@@ -41,8 +41,12 @@ import { startRedisCluster } from '../../packages/tokenwarden/test/redis/redisCl
 import { freePort, startRedisServer } from '../../packages/tokenwarden/test/redis/redisServer';
 import { heapPerKey, renderScaleSvg } from './report/scaleSvg';
 
-/** One redis-server, the 6-node cluster, or no Redis at all (unreachable: every instance alone). */
-export type Target = 'redis' | 'cluster' | 'down';
+/**
+ * One redis-server, the 6-node cluster (classic pub/sub, the default: every announcement crosses
+ * the cluster bus to all 6 nodes), the same cluster with sharded pub/sub (`pubsub: 'sharded'`: an
+ * announcement stays on its shard's 2 nodes), or no Redis at all (unreachable: every instance alone).
+ */
+export type Target = 'redis' | 'cluster' | 'sharded' | 'down';
 
 export interface ScaleOptions {
   instances: number[];
@@ -118,6 +122,7 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     readyTimeout: 300_000,
     ...(options.stall ? { stall: options.stall } : {}),
     ...(target === 'down' ? { redisDown: true } : {}),
+    ...(target === 'sharded' ? { pubsub: 'sharded' as const } : {}),
   });
   options.log(`scale: every instance read every key once (cold start) after ${Math.round(performance.now() - startedAt)} ms`);
   try {
@@ -145,7 +150,7 @@ async function runOne(target: Target, instances: number, keys: number, options: 
     }
     const start: FleetSample = await fleet.sample();
     await pause(options.cycles * cycleMs);
-    const end = await fleet.sample();
+    const end = await fleet.sample({ heap: true });
     const window = subtractCounters(end.total, start.total);
     const cycles = (end.at - start.at) / cycleMs;
     const hits = window.latency;
@@ -207,7 +212,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult[
       try {
         for (const keys of options.keys) {
           for (const instances of options.instances) {
-            options.log(`scale: cluster, ${instances} instance(s), ${keys} keys`);
+            options.log(`scale: ${TARGET_NAMES[target]}, ${instances} instance(s), ${keys} keys`);
             const result = await runOne(target, instances, keys, options, 0, cluster.startupNodes);
             result.redisRoundTripMs = await roundTrip(probe);
             results.push(result);
@@ -225,7 +230,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult[
 
 const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
-const TARGET_NAMES: Record<Target, string> = { redis: 'one server', cluster: 'cluster (3+3)', down: 'Redis down' };
+const TARGET_NAMES: Record<Target, string> = { redis: 'one server', cluster: 'cluster (3+3)', sharded: 'cluster (3+3), sharded pub/sub', down: 'Redis down' };
 
 export function formatScaleTable(results: ScaleResult[], options: Pick<ScaleOptions, 'ttl' | 'cycles' | 'settle' | 'stall' | 'readPause'>): string {
   const settled = (options.settle ?? 1) > 0 ? 'after one settling cycle' : 'around the first refresh burst after the cold start';

@@ -1,6 +1,6 @@
 import type { ScaleResult, Target } from '../fleetScale';
 
-const TARGETS: Record<string, Target> = { 'one server': 'redis', 'cluster (3+3)': 'cluster', 'Redis down': 'down' };
+const TARGETS: Record<string, Target> = { 'one server': 'redis', 'cluster (3+3)': 'cluster', 'cluster (3+3), sharded pub/sub': 'sharded', 'Redis down': 'down' };
 
 /**
  * The rows of the scale tables in `bench/SCALE.md` (as `formatScaleTable` writes them), so the chart

@@ -4,8 +4,8 @@ const PANEL_WIDTH = 330;
 const PANEL_HEIGHT = 240;
 const PLOT = { left: 52, right: 14, top: 40, bottom: 40 };
 const INSTANCE_COLOURS = ['#2f7d32', '#1f5fa8', '#c2571a', '#7a3fa0', '#8a6d00'];
-const TARGET_DASH: Record<Target, string> = { redis: '', cluster: '6 4', down: '2 3' };
-const TARGET_NAMES: Record<Target, string> = { redis: 'one Redis', cluster: 'cluster (3+3)', down: 'Redis down' };
+const TARGET_DASH: Record<Target, string> = { redis: '', cluster: '6 4', sharded: '10 3 2 3', down: '2 3' };
+const TARGET_NAMES: Record<Target, string> = { redis: 'one Redis', cluster: 'cluster (3+3)', sharded: 'cluster, sharded pub/sub', down: 'Redis down' };
 
 interface Panel {
   title: string;
