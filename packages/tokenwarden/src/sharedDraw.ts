@@ -13,10 +13,10 @@ export function sharedDraw(id: string, token: string): number {
   // FNV-1a over the key and the token, then a final mix (MurmurHash3's fmix32): tokens of one
   // issuer differ mostly in their last characters (the signature), which FNV alone spreads poorly
   // into the high bits.
+  // A key id is JSON (keys.ts), which never holds a raw line feed: the pair cannot run together.
+  const text = `${id}\n${token}`;
   let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  hash = Math.imul(hash ^ 0x0a, 0x01000193);
-  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
