@@ -394,9 +394,8 @@ export class RedisLink implements CoordinatorLink {
           if (renewed === 1) schedule();
         },
         (error: unknown) => {
-          this.#writeFailed('renew', error);
           // Only slow: the next renewal may still land in time. An error leaves the lock to expire.
-          if (RedisCoordinatorError.from('renew', error).timedOut) schedule();
+          if (this.#writeFailed('renew', error).timedOut) schedule();
         },
       );
     };
@@ -450,15 +449,16 @@ export class RedisLink implements CoordinatorLink {
   }
 
   /**
-   * A store-and-announce or a release that failed. Nobody waits on these writes: one that was only
+   * A store-and-announce, a release or a renewal that failed (returned, classified). Nobody waits on these writes: one that was only
    * slow (a refresh wave queueing thousands of scripts) is a busy Redis, not an outage, and resting
    * would send every key due in the next `retryInterval` to its own fetch, making the wave bigger.
    * Errors, and slow claims a caller waited for, still make the link rest.
    */
-  #writeFailed(operation: string, error: unknown): void {
+  #writeFailed(operation: string, error: unknown): RedisCoordinatorError {
     const failure = RedisCoordinatorError.from(operation, error);
     if (failure.timedOut) this.#health.warn(failure);
     else this.#health.failed(failure);
+    return failure;
   }
 
   /**
