@@ -16,6 +16,7 @@ export default {
     'packages/tokenwarden/src/retry.ts',
     'packages/tokenwarden/src/jwt.ts',
     'packages/tokenwarden/src/keys.ts',
+    'packages/tokenwarden/src/sharedDraw.ts',
     'packages/tokenwarden/src/record.ts',
   ],
   coverageAnalysis: 'perTest',
