@@ -151,6 +151,40 @@ describe('2. no retry storms: a server may lengthen a wait, never shorten it bel
     client.destroy();
   });
 
+  it("an idle key is not evicted with its pacer while the server's Retry-After holds: a read from the eviction listener waits it out", async () => {
+    // Found by the model test: a background fetch for a key nobody read lately failed, the key was
+    // evicted as idle, and its pacer went with it: the next read fetched at once (there 65 ms
+    // after the failure; here 59 s into a 120 s Retry-After).
+    // `retryAfter` in ms, as sources report it.
+    const answer = { status: 429, retryAfter: 120_000 };
+    const floor = 120_000;
+    const requests: number[] = [];
+    const failures: number[] = [];
+    const fetchToken = vi.fn(async () => {
+      requests.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      failures.push(Date.now());
+      throw Object.assign(new Error('busy'), answer);
+    });
+    const { client } = setup(fetchToken, { foregroundRetryBudget: 1_000 });
+    let readOnEviction = false;
+    client.subscribe((event) => {
+      if (event.type !== 'evicted' || readOnEviction) return;
+      readOnEviction = true;
+      void client.getToken().catch(() => undefined);
+    });
+    void client.getToken().catch(() => undefined);
+    for (let s = 0; s < 400 && !readOnEviction; s++) await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(readOnEviction).toBe(true);
+    expect(requests.length).toBeGreaterThan(1);
+    for (let i = 1; i < requests.length; i++) {
+      const lastFailure = Math.max(...failures.filter((at) => at <= (requests[i] as number)));
+      expect((requests[i] as number) - lastFailure).toBeGreaterThanOrEqual(floor);
+    }
+    client.destroy();
+  });
+
   it('an HTTP-date Retry-After is read against the server clock, not a local clock 10 minutes fast', async () => {
     const skew = 600_000;
     let calls = 0;

@@ -534,6 +534,13 @@ class TokenClientImpl implements TokenClient {
       return;
     }
     if (idle) {
+      // Its pacer still holds a floor (a failure just now, a server's Retry-After): the entry stays
+      // until that passes, or the next read would start with a new pacer and fetch at once.
+      const pacedUntil = this.#pacers.get(id)?.nextAt ?? Number.NEGATIVE_INFINITY;
+      if (pacedUntil > this.#clock.localNow()) {
+        this.#scheduler.plan(id, this.#clock.toServerTime(pacedUntil));
+        return;
+      }
       this.#cache.delete(id);
       this.#pacers.delete(id);
       this.#events.emit({ type: 'evicted', key: entry.key });
