@@ -25,6 +25,12 @@ describe('sharedDraw: one fraction per key and token, the same for every holder'
     }
   });
 
+  it('gives the values it gave when it shipped: instances of two versions in one fleet (a rolling deploy) must agree', () => {
+    // A change here changes every fleet's spread points until all its instances run the new version.
+    expect(sharedDraw('{"t":"k0"}', 'eyJ.a.b')).toBe(0.7052691061981022);
+    expect(sharedDraw('', '')).toBe(0.13482068409211934);
+  });
+
   it('spreads tokens that differ only in their last characters evenly (10 000 draws, 10 bins)', () => {
     const counts = buckets(Array.from({ length: 10_000 }, (_, i) => sharedDraw('k', jwtLike(i))));
     for (const count of counts) expect(count).toBeGreaterThan(880);
