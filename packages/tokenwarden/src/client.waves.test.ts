@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenClient, type TokenClientOptions } from './client';
 import { T0, fakeNetwork, freshJwt, mintingSource, noWake } from '../test/helpers';
-import type { CoordinatorHost, TokenEvent } from './types';
+import type { Coordinator, CoordinatorHost, TokenEvent } from './types';
 
 // Keys that get their first token together would refresh together every lifetime after. From the
 // 64th first token within a second, a first token's refresh point is drawn between half its way
@@ -33,6 +33,24 @@ function setup(options: Partial<TokenClientOptions> = {}) {
     if (event.type === 'token') refreshes.push({ template: event.key.template, refreshAt: event.refreshAt, issuedAt: event.issuedAt, at: Date.now() });
   });
   return { client, source, refreshes };
+}
+
+/** A coordinator that never grants the right to fetch: every first token comes through `host().offer`. */
+function deliveringOnly(): { coordinator: Coordinator; host: () => CoordinatorHost } {
+  let host: CoordinatorHost | undefined;
+  const coordinator: Coordinator = {
+    connect(h) {
+      host = h;
+      return { acquire: () => new Promise<() => void>(() => undefined), publish: () => undefined, invalidate: () => undefined, close: () => undefined };
+    },
+  };
+  return {
+    coordinator,
+    host: () => {
+      if (!host) throw new Error('the client has not connected its coordinator yet');
+      return host;
+    },
+  };
 }
 
 const templates = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
@@ -100,16 +118,9 @@ describe('a wave of first tokens is spread over the first cycle', () => {
   });
 
   it('first tokens delivered by a coordinator count too, and one issued long ago is never planned before now', async () => {
-    let host!: CoordinatorHost;
-    const { client, refreshes } = setup({
-      coordinator: {
-        connect(h) {
-          host = h;
-          // Nobody gets the right to fetch: every first token comes from the coordinator.
-          return { acquire: () => new Promise<() => void>(() => undefined), publish: () => undefined, invalidate: () => undefined, close: () => undefined };
-        },
-      },
-    });
+    const delivering = deliveringOnly();
+    const { client, refreshes } = setup({ coordinator: delivering.coordinator });
+    const host = delivering.host();
     const keys = templates(100);
     for (const template of keys) void client.getToken({ template }).catch(() => undefined);
     await vi.advanceTimersByTimeAsync(0);
@@ -132,15 +143,9 @@ describe('a wave of first tokens is spread over the first cycle', () => {
     // different orders. The spread point comes from the token, not from each one's own draw.
     const tokens = templates(200).map((template, n) => ({ template, token: freshJwt(60, { n, tpl: template }) }));
     const plans = [tokens, [...tokens].reverse()].map((order) => {
-      let host!: CoordinatorHost;
-      const { client, refreshes } = setup({
-        coordinator: {
-          connect(h) {
-            host = h;
-            return { acquire: () => new Promise<() => void>(() => undefined), publish: () => undefined, invalidate: () => undefined, close: () => undefined };
-          },
-        },
-      });
+      const delivering = deliveringOnly();
+      const { client, refreshes } = setup({ coordinator: delivering.coordinator });
+      const host = delivering.host();
       for (const { template } of order) void client.getToken({ template }).catch(() => undefined);
       for (const { template, token } of order) host.offer({ template }, { token });
       client.destroy();
